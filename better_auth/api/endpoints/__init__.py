@@ -1,0 +1,1 @@
+"""Core endpoint handlers: thin, each parses, calls one service, renders."""

@@ -1,0 +1,1 @@
+"""Email verification, password reset, email change and account deletion."""

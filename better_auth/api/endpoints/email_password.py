@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from typing import Any
+
+from ...serializers import user_json
+from ...services import accounts_flow
+from ...services.sessions import set_session_cookie
+from .. import schema as s
+from ..context import JSON, Context
+from ..registry import endpoint
+
+SIGN_UP = s.Schema(
+    {
+        "name": s.string(),
+        "email": s.email(),
+        "password": s.string(),
+        "image": s.string(optional=True, nullable=True),
+        "callbackURL": s.string(optional=True),
+        "rememberMe": s.boolean(optional=True),
+    }
+)
+
+SIGN_IN = s.Schema(
+    {
+        "email": s.string(),
+        "password": s.string(),
+        "callbackURL": s.string(optional=True),
+        "rememberMe": s.boolean(optional=True),
+    }
+)
+
+
+@endpoint("/sign-up/email", "POST", body=SIGN_UP, allow_form=True, form_csrf=True)
+def sign_up_email(ctx: Context) -> dict[str, Any]:
+    b = ctx.body
+    remember = b.get("rememberMe", True) is not False
+    result = accounts_flow.sign_up_email(
+        name=b["name"],
+        email=b["email"],
+        password=b["password"],
+        image=b.get("image"),
+        ip_address=ctx.info.ip,
+        user_agent=ctx.info.user_agent,
+        remember_me=remember,
+    )
+    if result.session is not None:
+        set_session_cookie(ctx.jar, result.session, result.user, remember_me=remember)
+    token = result.session.token if result.session is not None else None
+    return {"token": token, "user": user_json(result.user)}
+
+
+@endpoint("/sign-in/email", "POST", body=SIGN_IN, allow_form=True, form_csrf=True)
+def sign_in_email(ctx: Context) -> Any:
+    b = ctx.body
+    remember = b.get("rememberMe", True) is not False
+    callback = b.get("callbackURL")
+    result = accounts_flow.sign_in_email(
+        email=b["email"],
+        password=b["password"],
+        ip_address=ctx.info.ip,
+        user_agent=ctx.info.user_agent,
+        remember_me=remember,
+        callback_url=callback,
+    )
+    set_session_cookie(ctx.jar, result.session, result.user, remember_me=remember)
+    body: dict[str, Any] = {"redirect": bool(callback), "token": result.session.token}
+    if callback:
+        body["url"] = callback
+    body["user"] = user_json(result.user)
+    if callback:
+        return JSON(body, headers={"Location": callback})
+    return body

@@ -1,0 +1,197 @@
+"""The auth API's one request pipeline, in Better Auth's order.
+
+disabled paths → rate limit → request-level plugin checks (captcha) → route
+match → body parsing → origin / CSRF checks → before-hooks → schema
+validation → session requirement → handler → after-hooks (core-surface §1).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from .. import hooks
+from ..conf import auth_settings
+from ..errors import APIError
+from ..ratelimit import consume_request
+from . import origin_check
+from .context import JSON, Context, Redirect
+from .registry import Endpoint, match
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["dispatch", "render"]
+
+JSON_TYPE = "application/json"
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+@csrf_exempt
+def dispatch(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Serve one auth API request; ``path`` is what follows the base path."""
+    route = "/" + path
+    if not path or "//" in route:
+        return HttpResponse(status=404)
+    try:
+        if route in auth_settings.DISABLED_PATHS:
+            return HttpResponse("Not Found", status=404, content_type="text/plain")
+        retry_after = consume_request(request, route)
+        if retry_after is not None:
+            return _json(
+                {"message": "Too many requests. Please try again later."},
+                429,
+                {"X-Retry-After": str(retry_after)},
+                status_text="TOO_MANY_REQUESTS",
+            )
+        for check in hooks.request_checks():
+            early = check(request, route)
+            if early is not None:
+                return early
+        found = match(route, request.method or "GET")
+        if found is None:
+            return HttpResponse(status=404)
+        endpoint, params = found
+        return _run(request, route, endpoint, params)
+    except APIError as error:
+        return error_response(error)
+    except Exception:
+        logger.exception("unhandled error on %s %s", request.method, route)
+        return HttpResponse(status=500)
+
+
+def _run(
+    request: HttpRequest, route: str, endpoint: Endpoint, params: dict[str, str]
+) -> HttpResponse:
+    raw_body = _parse_body(request, endpoint)
+    query = _query(request)
+    ctx = Context(
+        request=request,
+        method=request.method or "GET",
+        path=route,
+        params=params,
+        body=raw_body if isinstance(raw_body, dict) else {},
+        query=query,
+        raw_body=raw_body,
+        endpoint=endpoint,
+    )
+    try:
+        origin_check.run(ctx)
+        for before in hooks.before_hooks():
+            early = before(ctx)
+            if early is not None:
+                return _finish(ctx, early)
+        if endpoint.body is not None:
+            body = raw_body if raw_body is not None else {}
+            ctx.body = endpoint.body.validate(body, "body")
+        if endpoint.query is not None:
+            ctx.query = endpoint.query.validate(query, "query")
+        if endpoint.session is not None:
+            from ..services.sessions import require_session
+
+            ctx.session = require_session(ctx, mode=endpoint.session)
+        result = endpoint.handler(ctx)
+    except APIError as error:
+        result = error
+    for after in hooks.after_hooks():
+        replaced = after(ctx, result)
+        if replaced is not None:
+            result = replaced
+    return _finish(ctx, result)
+
+
+def _finish(ctx: Context, result: Any) -> HttpResponse:
+    if isinstance(result, HttpResponse):
+        response = result
+    elif isinstance(result, APIError):
+        response = error_response(result)
+    elif isinstance(result, Redirect):
+        response = HttpResponse(status=302)
+        response["Location"] = result.url
+    elif isinstance(result, JSON):
+        response = _json(result.body, result.status, result.headers)
+    else:
+        response = _json(result, 200, {})
+    for name, value in ctx.headers.items():
+        response[name] = value
+    ctx.jar.apply(response)
+    return response
+
+
+def render(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _json(
+    body: Any, status: int, headers: dict[str, str], status_text: str | None = None
+) -> HttpResponse:
+    response = HttpResponse(render(body), status=status, content_type=JSON_TYPE)
+    if status_text:
+        response.reason_phrase = status_text
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def error_response(error: APIError) -> HttpResponse:
+    body = error.body()
+    if body is None:
+        response = HttpResponse(status=error.status)
+        response.reason_phrase = error.status_text
+    else:
+        response = _json(body, error.status, {}, status_text=error.status_text)
+    for name, value in error.headers.items():
+        response[name] = value
+    return response
+
+
+def _query(request: HttpRequest) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in request.GET:
+        values = request.GET.getlist(key)
+        out[key] = values if len(values) > 1 else values[0]
+    return out
+
+
+def _parse_body(request: HttpRequest, endpoint: Endpoint) -> Any:
+    """The parsed body, or None when there is none; 415 / 400 on bad input."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    raw = request.body
+    if not raw:
+        return None
+    allowed = [FORM_TYPE, JSON_TYPE] if endpoint.allow_form else [JSON_TYPE]
+    content_type = request.content_type or ""
+    if not request.META.get("CONTENT_TYPE"):
+        raise APIError(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"Content-Type is required. Allowed types: {', '.join(allowed)}",
+            status_text="415",
+        )
+    if content_type not in allowed:
+        raise APIError(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            f'Content-Type "{content_type}" is not allowed. '
+            f"Allowed types: {', '.join(allowed)}",
+            status_text="415",
+        )
+    if content_type == FORM_TYPE:
+        try:
+            pairs = parse_qs(raw.decode(), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError:
+            raise APIError(400, "BAD_REQUEST", "Invalid form body") from None
+        return {k: _form_value(v[-1]) for k, v in pairs.items()}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise APIError(400, "BAD_REQUEST", "Invalid JSON in request body") from None
+
+
+def _form_value(value: str) -> Any:
+    return {"true": True, "false": False}.get(value, value)

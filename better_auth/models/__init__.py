@@ -1,0 +1,9 @@
+"""Models of the core app, one module per aggregate."""
+
+from .account import Account
+from .rate_limit import RateLimit
+from .session import Session
+from .user import User, UserManager
+from .verification import Verification
+
+__all__ = ["Account", "RateLimit", "Session", "User", "UserManager", "Verification"]

@@ -1,0 +1,71 @@
+"""JSON shapes of users and sessions, field for field as Better Auth sends them.
+
+Plugins that add fields (organization's ``activeOrganizationId``, admin's
+``role``) register an extender instead of editing these functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = [
+    "iso",
+    "register_session_fields",
+    "register_user_fields",
+    "session_json",
+    "user_json",
+]
+
+_user_extenders: list[Callable[[Any], dict[str, Any]]] = []
+_session_extenders: list[Callable[[Any], dict[str, Any]]] = []
+
+
+def register_user_fields(extender: Callable[[Any], dict[str, Any]]) -> None:
+    if extender not in _user_extenders:
+        _user_extenders.append(extender)
+
+
+def register_session_fields(extender: Callable[[Any], dict[str, Any]]) -> None:
+    if extender not in _session_extenders:
+        _session_extenders.append(extender)
+
+
+def iso(value: datetime | None) -> str | None:
+    """JavaScript's ``Date.toISOString()``: UTC, milliseconds, ``Z``."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def user_json(user: Any) -> dict[str, Any]:
+    data = {
+        "name": user.name,
+        "email": user.email,
+        "emailVerified": user.email_verified,
+        "image": user.image,
+        "createdAt": iso(user.created_at),
+        "updatedAt": iso(user.updated_at),
+    }
+    for extend in _user_extenders:
+        data.update(extend(user))
+    data["id"] = user.id
+    return data
+
+
+def session_json(session: Any) -> dict[str, Any]:
+    data = {
+        "expiresAt": iso(session.expires_at),
+        "token": session.token,
+        "createdAt": iso(session.created_at),
+        "updatedAt": iso(session.updated_at),
+        "ipAddress": session.ip_address,
+        "userAgent": session.user_agent,
+        "userId": session.user_id,
+    }
+    for extend in _session_extenders:
+        data.update(extend(session))
+    data["id"] = session.id
+    return data

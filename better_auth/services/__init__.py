@@ -1,0 +1,1 @@
+"""Use cases of the core app, as typed functions taking explicit arguments."""

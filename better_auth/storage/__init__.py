@@ -1,0 +1,1 @@
+"""Storage primitives with the atomicity the security rules need."""

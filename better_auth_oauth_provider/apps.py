@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class BetterAuthOauthProviderConfig(AppConfig):
+    name = "better_auth_oauth_provider"
+    label = "better_auth_oauth_provider"
+    verbose_name = "Better Auth: OAuth 2.1 / OpenID Connect provider"
+    default_auto_field = "django.db.models.BigAutoField"
