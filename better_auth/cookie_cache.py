@@ -419,10 +419,11 @@ def encode_compact(
 ) -> str:
     """Encode payload as Better Auth's ``compact`` cookie cache value.
 
-    ``expiresAt`` is ``now_ms + max_age`` seconds. Date values may be
-    datetimes or ISO 8601 strings; both are written as ``toISOString`` text. Better Auth uses 60 s
+    ``expiresAt`` is ``now_ms + max_age`` seconds. Better Auth uses 60 s
     instead of ``cookieCache.maxAge`` when the session is not remembered
-    (``rememberMe: false``); the caller chooses max_age accordingly.
+    (``rememberMe: false``); the caller chooses max_age accordingly. Date
+    values may be datetimes or ISO 8601 strings; both are written as
+    ``toISOString`` text.
     """
     # Better Auth verifies over re-parsed Dates, so normalise ISO strings to
     # toISOString form up front; already-normal values are left unchanged.

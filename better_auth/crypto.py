@@ -240,9 +240,13 @@ def _b64url_encode(data: bytes) -> str:
 
 
 def _b64url_decode(text: str) -> bytes:
+    """Decode canonical unpadded base64url, so each blob has one spelling."""
     if not re.fullmatch(r"[A-Za-z0-9_-]*", text) or len(text) % 4 == 1:
         raise ValueError("not unpadded base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64url_encode(data) != text:
+        raise ValueError("non-canonical base64url")
+    return data
 
 
 def encrypt_secret(plaintext: str, secret: str) -> str:

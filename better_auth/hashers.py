@@ -21,7 +21,6 @@ import unicodedata
 from typing import Any
 
 from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
-from django.utils.translation import gettext_noop as _
 
 from .crypto import js_utf8
 
@@ -48,6 +47,15 @@ SCRYPT_DKLEN = 64
 SCRYPT_MAXMEM = 128 * SCRYPT_N * SCRYPT_R * 2
 
 _RAW_HASH = re.compile(r"[0-9a-f]{32}:[0-9a-f]{128}")
+
+
+def _(text: str) -> str:
+    """Mark text for translation without loading Django's translation machinery.
+
+    ``gettext_noop`` reads ``settings.USE_I18N``; the summary labels are
+    translated where they are displayed, exactly like Django's own hashers.
+    """
+    return text
 
 
 def _password_bytes(password: str) -> bytes:

@@ -62,12 +62,20 @@ DATABASES = {
         os.environ.get("DATABASE_URL", "sqlite:///:memory:"),
     )
 }
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # A name per test process, so parallel runs on one server never collide.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("TEST_DATABASE_NAME", f"test_better_auth_{os.getpid()}")
+    }
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
     CACHES["redis"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
+        # Per-process prefix: parallel runs share one Redis server.
+        "KEY_PREFIX": f"test-{os.getpid()}",
     }
 
 AUTH_USER_MODEL = "better_auth.User"

@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+import demo.views
+
 urlpatterns = [
+    path("", demo.views.index),
     path("admin/", admin.site.urls),
     path("api/auth/", include("better_auth.urls")),
     path("drf/", include("tests.better_auth.drf_app.urls")),

@@ -166,50 +166,94 @@ def origin_of(url: str) -> str | None:
     return parsed.origin if parsed else None
 
 
+# Glob tokens. Matching simulates the automaton directly (a set of live
+# positions per input character) instead of compiling to a backtracking
+# regex: "*.*.*.example.com" against a long attacker-chosen Origin would
+# otherwise take polynomial time with a large exponent.
+_LIT, _ONE, _STAR, _SEP, _SEPS, _DIRS, _DIRS_RUN, _ANY = range(8)
+_SEPARATORS = "/\\"
+
+
 @functools.lru_cache(maxsize=512)
-def _glob(pattern: str) -> re.Pattern[str]:
+def _glob(pattern: str) -> tuple[tuple[int, str], ...]:
     """Compile Better Auth's wildcard dialect (``/`` as the separator).
 
-    Separators between segments match one or more ``/``; the one after the
-    last segment is optional; a ``**`` segment matches any number of
-    segments, including none. ``\\`` escapes the next character.
+    Between segments one or more ``/`` (or ``\\``) are required; after the
+    last segment they are optional. A ``**`` segment matches any number of
+    whole segments (any text at all when it ends the pattern), so ``a/**``
+    also matches ``a`` and ``ab``, as in Better Auth. ``\\`` escapes.
     """
-    sep, wild = r"[/\\]", r"[^/\\]"
-    required, optional = f"{sep}+?", f"{sep}*?"
     segments = pattern.split("/")
-    out: list[str] = []
+    tokens: list[tuple[int, str]] = []
     for index, segment in enumerate(segments):
         if not segment and index > 0:
             continue
-        if index == len(segments) - 1:
-            joiner = optional
-        elif segments[index + 1] != "**":
-            joiner = required
-        else:
-            joiner = ""
+        last = index == len(segments) - 1
+        joiner = "" if not last and segments[index + 1] == "**" else "sep"
         if segment == "**":
-            if joiner:
-                out.append("" if index == 0 else joiner)
-                out.append(f"(?:{wild}*?{joiner})*?")
+            if joiner and last:
+                tokens.append((_ANY, ""))
+            elif joiner:
+                tokens.extend([(_SEP, ""), (_SEPS, "")] if index else [])
+                tokens.extend([(_DIRS, ""), (_DIRS_RUN, "")])
             continue
         chars = iter(segment)
         for char in chars:
             if char == "\\":
                 escaped = next(chars, None)
                 if escaped is not None:
-                    out.append(re.escape(escaped))
-            elif char == "?":
-                out.append(wild)
-            elif char == "*":
-                out.append(f"{wild}*?")
+                    tokens.append((_LIT, escaped))
+            elif char in "?*":
+                tokens.append((_ONE if char == "?" else _STAR, ""))
             else:
-                out.append(re.escape(char))
-        out.append(joiner)
-    return re.compile("".join(out))
+                tokens.append((_LIT, char))
+        if joiner:
+            tokens.extend([(_SEPS, "")] if last else [(_SEP, ""), (_SEPS, "")])
+    return tuple(tokens)
+
+
+def _closure(tokens: tuple[tuple[int, str], ...], states: set[int]) -> set[int]:
+    """Add positions reachable without input (skippable tokens)."""
+    stack, seen = list(states), set(states)
+    while stack:
+        state = stack.pop()
+        if state >= len(tokens):
+            continue
+        kind = tokens[state][0]
+        if kind in (_STAR, _SEPS, _ANY, _DIRS):
+            target = state + (2 if kind == _DIRS else 1)
+            if target not in seen:
+                seen.add(target)
+                stack.append(target)
+    return seen
 
 
 def _glob_match(pattern: str, value: str) -> bool:
-    return _glob(pattern).fullmatch(value) is not None
+    tokens = _glob(pattern)
+    states = _closure(tokens, {0})
+    for char in value:
+        is_sep = char in _SEPARATORS
+        following: set[int] = set()
+        for state in states:
+            if state >= len(tokens):
+                continue
+            kind, literal = tokens[state]
+            if kind == _LIT and char == literal:
+                following.add(state + 1)
+            elif kind in (_ONE, _SEP) and is_sep == (kind == _SEP):
+                following.add(state + 1)
+            elif kind == _STAR and not is_sep or kind == _SEPS and is_sep:
+                following.add(state)
+            elif kind == _ANY:
+                following.add(state)
+            elif kind == _DIRS:
+                following.add(state if is_sep else state + 1)
+            elif kind == _DIRS_RUN:
+                following.add(state - 1 if is_sep else state)
+        if not following:
+            return False
+        states = _closure(tokens, following)
+    return len(tokens) in states
 
 
 def _ipv4_host_allowed(pattern_authority: str, authority: str) -> bool:

@@ -366,7 +366,7 @@ def test_validate_origin_pattern_accepts_working_entries(pattern: str) -> None:
         ("https://", "not a valid"),
         ("https://user@app.example.test", "not a valid"),
         ("https://exa mple.com", "whitespace"),
-        ("1http://x", "no scheme"),
+        ("1http://x", "invalid scheme"),
         ("a b://x", "whitespace"),
         ("javascript:", "never trusted"),
         ("/dashboard", "path"),
