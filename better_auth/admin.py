@@ -1,16 +1,25 @@
-"""Admin pages. No secret, token or hash is ever displayed or searchable."""
+"""Admin pages. No secret, token or hash is ever displayed or searchable.
+
+Session tokens are bearer credentials, credential accounts hold password
+hashes, provider tokens unlock someone else's API and verification values
+are one-time secrets: the pages show ids, kinds and whether a secret is held,
+never the value, and ``search_fields`` never name a secret column, so a
+search box cannot be used as an oracle for one.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.html import format_html
 
 from .forms import UserChangeForm, UserCreationForm
 from .models import Account, Session, User, Verification
 from .services.sessions import revoke_all_sessions
+
+__all__ = ["AccountAdmin", "SessionAdmin", "UserAdmin", "VerificationAdmin"]
 
 
 class AccountInline(admin.TabularInline):
@@ -30,34 +39,106 @@ class UserAdmin(DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     ordering = ("-created_at",)
-    list_display = ("email", "name", "email_verified", "is_staff", "is_active", "created_at")
+    list_display = (
+        "email",
+        "name",
+        "email_verified",
+        "is_staff",
+        "is_active",
+        "created_at",
+    )
     list_filter = ("email_verified", "is_staff", "is_superuser", "is_active")
     search_fields = ("email", "name")
-    readonly_fields = ("id", "created_at", "updated_at", "last_login")
+    readonly_fields = (
+        "id",
+        "password_status",
+        "created_at",
+        "updated_at",
+        "last_login",
+    )
     fieldsets = (
-        (None, {"fields": ("id", "email", "name", "image", "email_verified")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            None,
+            {
+                "fields": (
+                    "id",
+                    "email",
+                    "name",
+                    "image",
+                    "email_verified",
+                    "password_status",
+                )
+            },
+        ),
+        (
+            "Permissions",
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
+        ),
         ("Dates", {"fields": ("created_at", "updated_at", "last_login")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "name", "password1", "password2"),
+            },
+        ),
     )
     inlines = [AccountInline]
     actions = ["revoke_sessions"]
 
+    @admin.display(description="password")
+    def password_status(self, obj: User) -> str:
+        """Say whether a password is set and link to the change form."""
+        state = "set" if obj.pk and obj.has_usable_password() else "not set"
+        if not obj.pk:
+            return state
+        return format_html('{} (<a href="../password/">change</a>)', state)
+
     @admin.action(description="Revoke all sessions of the selected users")
     def revoke_sessions(self, request: Any, queryset: Any) -> None:
+        revoked = 0
         for user in queryset:
-            revoke_all_sessions(user, reason="admin")
+            revoked += len(revoke_all_sessions(user, reason="admin"))
+        self.message_user(
+            request,
+            f"Revoked {revoked} session(s) of {queryset.count()} user(s).",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
-    list_display = ("id", "user", "created_at", "expires_at", "ip_address", "short_agent")
+    list_display = (
+        "id",
+        "user",
+        "created_at",
+        "expires_at",
+        "ip_address",
+        "short_agent",
+    )
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     search_fields = ("user__email", "id", "ip_address")
-    fields = ("id", "user", "token_hint", "created_at", "updated_at", "expires_at", "ip_address", "user_agent")
+    fields = (
+        "id",
+        "user",
+        "token_hint",
+        "created_at",
+        "updated_at",
+        "expires_at",
+        "ip_address",
+        "user_agent",
+    )
     readonly_fields = fields
     ordering = ("-created_at",)
 
@@ -84,14 +165,23 @@ class AccountAdmin(admin.ModelAdmin):
     raw_id_fields = ("user",)
     search_fields = ("user__email", "account_id", "issuer")
     fields = (
-        "id", "user", "provider_id", "issuer", "account_id", "scope",
-        "secrets_held", "access_token_expires_at", "refresh_token_expires_at",
-        "created_at", "updated_at",
+        "id",
+        "user",
+        "provider_id",
+        "issuer",
+        "account_id",
+        "scope",
+        "secrets_held",
+        "access_token_expires_at",
+        "refresh_token_expires_at",
+        "created_at",
+        "updated_at",
     )
     readonly_fields = fields
 
     @admin.display(description="credentials held")
     def secrets_held(self, obj: Account) -> str:
+        """Name the secrets the row holds, never their values."""
         held = [
             label
             for label, present in (
@@ -102,7 +192,7 @@ class AccountAdmin(admin.ModelAdmin):
             )
             if present
         ]
-        return format_html("{}", ", ".join(held) or "none")
+        return ", ".join(held) or "none"
 
     def has_add_permission(self, request: Any) -> bool:
         return False

@@ -140,7 +140,7 @@ IMPORT_STRINGS = {
     "USER.VALIDATE_USER_INFO",
     "CAPTCHA.VERIFIER",
 }
-# Keys whose value is a list of dotted paths.
+# Keys whose value is a list of dotted paths (or callables).
 IMPORT_STRING_LISTS = {"HOOKS.BEFORE", "HOOKS.AFTER"}
 # Sections whose own keys are free-form (user-chosen names).
 FREE_FORM = {"COOKIES", "DEFAULT_COOKIE_ATTRIBUTES", "RATE_LIMIT.CUSTOM_RULES"}
@@ -148,6 +148,14 @@ FREE_FORM = {"COOKIES", "DEFAULT_COOKIE_ATTRIBUTES", "RATE_LIMIT.CUSTOM_RULES"}
 REMOVED: dict[str, str] = {
     "SET_PASSWORD": "set-password is server-only in Better Auth 1.7.",
     "FORGET_PASSWORD": "use EMAIL_AND_PASSWORD.SEND_RESET_PASSWORD.",
+}
+
+# Sections owned by optional apps, which register them from ready().
+OPTIONAL_SECTIONS = {
+    "OAUTH_PROVIDER": "better_auth_oauth_provider",
+    "SSO": "better_auth_sso",
+    "SCIM": "better_auth_scim",
+    "I18N": "better_auth_i18n",
 }
 
 _SECTIONS: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -169,10 +177,16 @@ class Section(Mapping[str, Any]):
         self._path = path
 
     def __getattr__(self, name: str) -> Any:
+        # Private and dunder names are never settings; answering them here
+        # would recurse while copy/pickle probe a half-built instance.
+        if name.startswith("_"):
+            raise AttributeError(name)
         try:
             return self._data[name]
         except KeyError:
-            raise AttributeError(f"BETTER_AUTH has no setting {self._path}{name}") from None
+            raise AttributeError(
+                f"BETTER_AUTH has no setting {self._path}{name}"
+            ) from None
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -187,72 +201,127 @@ class Section(Mapping[str, Any]):
         return f"Section({self._path.rstrip('.') or 'BETTER_AUTH'})"
 
 
+def _unknown_key(key: str, defaults: Mapping[str, Any], path: str) -> str:
+    """Describe an unknown key with its nearest valid spelling.
+
+    A misspelt auth setting silently keeps its default, often the insecure
+    one, so the message must point at the intended key.
+    """
+    where = f"{path}{key}"
+    if where in REMOVED:
+        return f"BETTER_AUTH setting {where} was removed: {REMOVED[where]}"
+    close = difflib.get_close_matches(str(key), [str(k) for k in defaults], n=1)
+    if close:
+        hint = f" Did you mean {path}{close[0]}?"
+    else:
+        hint = f" Valid keys here: {', '.join(sorted(defaults))}."
+    return f"Unknown BETTER_AUTH setting {where!r}.{hint}"
+
+
+def _import(value: Any, where: str) -> Any:
+    """Resolve a dotted path to a callable, naming the setting on failure."""
+    if not isinstance(value, str):
+        return value
+    try:
+        imported = import_string(value)
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            f"BETTER_AUTH setting {where} = {value!r} cannot be imported: {error}"
+        ) from error
+    if not callable(imported):
+        raise ImproperlyConfigured(
+            f"BETTER_AUTH setting {where} = {value!r} is not callable."
+        )
+    return imported
+
+
 def _merge(
     defaults: dict[str, Any], user: Mapping[str, Any], path: str
 ) -> dict[str, Any]:
     if not isinstance(user, Mapping):
+        where = path.rstrip(".")
         raise ImproperlyConfigured(
-            f"BETTER_AUTH{'.' + path.rstrip('.') if path else ''} must be a dict."
+            f"BETTER_AUTH{'.' + where if where else ''} must be a dict."
         )
-    merged: dict[str, Any] = {}
-    for key, value in user.items():
+    for key in user:
         if key not in defaults:
-            where = f"{path}{key}"
-            if where in REMOVED:
-                raise ImproperlyConfigured(
-                    f"BETTER_AUTH setting {where} was removed: {REMOVED[where]}"
-                )
-            close = difflib.get_close_matches(key, list(defaults), n=1)
-            hint = f" Did you mean {path}{close[0]}?" if close else ""
-            raise ImproperlyConfigured(f"Unknown BETTER_AUTH setting {where!r}.{hint}")
+            raise ImproperlyConfigured(_unknown_key(key, defaults, path))
+    merged: dict[str, Any] = {}
     for key, default in defaults.items():
         dotted = f"{path}{key}"
         value = user.get(key, default)
         if dotted in FREE_FORM:
+            if value is not None and not isinstance(value, Mapping):
+                raise ImproperlyConfigured(f"BETTER_AUTH.{dotted} must be a dict.")
             merged[key] = dict(value or {})
         elif isinstance(default, dict):
-            merged[key] = Section(_merge(default, value or {}, dotted + "."), dotted + ".")
-        elif dotted in IMPORT_STRINGS and isinstance(value, str):
-            merged[key] = import_string(value)
+            merged[key] = Section(
+                _merge(default, value or {}, dotted + "."), dotted + "."
+            )
+        elif dotted in IMPORT_STRINGS:
+            merged[key] = _import(value, dotted)
         elif dotted in IMPORT_STRING_LISTS:
-            merged[key] = [import_string(v) if isinstance(v, str) else v for v in value]
+            if isinstance(value, (str, bytes)) or not isinstance(
+                value or [], (list, tuple)
+            ):
+                raise ImproperlyConfigured(f"BETTER_AUTH.{dotted} must be a list.")
+            merged[key] = [
+                _import(v, f"{dotted}[{i}]") for i, v in enumerate(value or [])
+            ]
         else:
             merged[key] = value
     return merged
 
 
+def _base_url(configured: Any) -> str | None:
+    """The configured base URL, else ``BETTER_AUTH_URL`` as Better Auth reads."""
+    value = configured or os.environ.get("BETTER_AUTH_URL") or None
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ImproperlyConfigured("BETTER_AUTH.BASE_URL must be a string.")
+    return value.rstrip("/")
+
+
 class BetterAuthSettings:
-    """Lazy, cached view of ``settings.BETTER_AUTH`` merged with DEFAULTS."""
+    """Lazy, cached view of ``settings.BETTER_AUTH`` merged with DEFAULTS.
+
+    Nothing is read until the first attribute access, so importing any
+    module of the suite never touches Django settings; the cache is dropped
+    on ``setting_changed`` and the next access re-reads and re-validates.
+    """
 
     def __init__(self) -> None:
         self._root: Section | None = None
+        self._secret_source = "setting"
 
     def _load(self) -> Section:
         user = dict(getattr(settings, "BETTER_AUTH", None) or {})
         defaults = dict(DEFAULTS)
-        for name, (app_label, section_defaults) in _SECTIONS.items():
+        for name, (_app_label, section_defaults) in _SECTIONS.items():
             defaults[name] = section_defaults
-        for name in list(user):
-            if name not in defaults and name in {"OAUTH_PROVIDER", "SSO", "SCIM", "I18N"}:
+        for name in user:
+            if name not in defaults and name in OPTIONAL_SECTIONS:
                 raise ImproperlyConfigured(
-                    f"BETTER_AUTH[{name!r}] is set but its app is not in INSTALLED_APPS."
+                    f"BETTER_AUTH[{name!r}] is set but its app "
+                    f"{OPTIONAL_SECTIONS[name]!r} is not in INSTALLED_APPS."
                 )
         data = _merge(defaults, user, "")
+
+        source = "setting"
         if not data["SECRET"]:
-            data["SECRET"] = (
-                os.environ.get("BETTER_AUTH_SECRET")
-                or os.environ.get("AUTH_SECRET")
-                or settings.SECRET_KEY
+            env_secret = os.environ.get("BETTER_AUTH_SECRET") or os.environ.get(
+                "AUTH_SECRET"
             )
-        if not data["BASE_URL"]:
-            data["BASE_URL"] = os.environ.get("BETTER_AUTH_URL") or None
-        if data["BASE_URL"]:
-            data["BASE_URL"] = data["BASE_URL"].rstrip("/")
+            source = "env" if env_secret else "SECRET_KEY"
+            data["SECRET"] = env_secret or settings.SECRET_KEY
+        data["BASE_URL"] = _base_url(data["BASE_URL"])
         data["BASE_PATH"] = "/" + str(data["BASE_PATH"]).strip("/")
         env_origins = os.environ.get("BETTER_AUTH_TRUSTED_ORIGINS", "")
-        data["TRUSTED_ORIGINS"] = list(data["TRUSTED_ORIGINS"]) + [
+        data["TRUSTED_ORIGINS"] = list(data["TRUSTED_ORIGINS"] or []) + [
             o.strip() for o in env_origins.split(",") if o.strip()
         ]
+        self._secret_source = source
         return Section(data, "")
 
     @property
@@ -270,6 +339,11 @@ class BetterAuthSettings:
     def secrets(self) -> list[str]:
         """All secrets that verify, the signing one first."""
         return [self.root.SECRET, *self.root.PREVIOUS_SECRETS]
+
+    def secret_source(self) -> str:
+        """Where SECRET came from: ``"setting"``, ``"env"`` or ``"SECRET_KEY"``."""
+        self.root  # noqa: B018 - loading the settings records the source
+        return self._secret_source
 
     @property
     def rate_limit_enabled(self) -> bool:

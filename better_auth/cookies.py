@@ -127,6 +127,10 @@ class CookieJar:
         for full_name, (value, attrs) in self.items.items():
             response.cookies[full_name] = value
             morsel = response.cookies[full_name]
+            if value == "":
+                # An expired cookie is sent as ``name=``, as Better Auth sends
+                # it; SimpleCookie would quote the empty value as ``name=""``.
+                morsel.set(full_name, "", "")
             for key, attr in attrs.items():
                 if attr is None or attr is False:
                     continue

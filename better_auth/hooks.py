@@ -12,13 +12,17 @@ Projects list hooks in ``BETTER_AUTH["HOOKS"]``; plugins call ``register_*``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
 from .conf import auth_settings
 from .errors import APIError
+
+logger = logging.getLogger(__name__)
+security_log = logging.getLogger("better_auth.security.user_info")
 
 __all__ = [
     "after_hooks",
@@ -36,18 +40,23 @@ _request_checks: list[RequestCheck] = []
 _before: list[Callable[..., Any]] = []
 _after: list[Callable[..., Any]] = []
 
+_SOURCE_MISSING = "validation_source_missing"
+
 
 def register_request_check(check: RequestCheck) -> None:
+    """Add a plugin check run on every auth API request, before routing."""
     if check not in _request_checks:
         _request_checks.append(check)
 
 
 def register_before_hook(hook: Callable[..., Any]) -> None:
+    """Add a plugin before-hook; it runs ahead of the project's HOOKS.BEFORE."""
     if hook not in _before:
         _before.append(hook)
 
 
 def register_after_hook(hook: Callable[..., Any]) -> None:
+    """Add a plugin after-hook; it runs ahead of the project's HOOKS.AFTER."""
     if hook not in _after:
         _after.append(hook)
 
@@ -66,26 +75,59 @@ def after_hooks() -> list[Callable[..., Any]]:
     return [*_after, *configured] if configured else _after
 
 
+def _check_source(source: Mapping[str, Any] | None) -> None:
+    """Refuse a call that does not say where the identity comes from.
+
+    Better Auth 1.7 (``assertValidUserInfoSource``) needs ``method``, plus
+    ``oauth.providerId`` for OAuth and ``sso.providerId`` for SSO, so a gate
+    can always tell which provider vouches for the profile.
+    """
+    source = source or {}
+    method = source.get("method")
+    if not method:
+        raise APIError(403, _SOURCE_MISSING, "User validation source is required")
+    if method == "oauth" and not (source.get("oauth") or {}).get("providerId"):
+        raise APIError(
+            403,
+            _SOURCE_MISSING,
+            "OAuth user validation source requires oauth.providerId",
+        )
+    if method in ("sso-oidc", "sso-saml") and not (source.get("sso") or {}).get(
+        "providerId"
+    ):
+        raise APIError(
+            403, _SOURCE_MISSING, "SSO user validation source requires sso.providerId"
+        )
+
+
 def validate_user_info(user_info: dict[str, Any], source: dict[str, Any]) -> None:
     """Run the project's ``USER.VALIDATE_USER_INFO`` gate, or raise 403.
 
     Called before any user is created or account linked, on every sign-up
-    path (Better Auth 1.7 ``user.validateUserInfo``). ``source`` is
-    ``{"action": "create-user" | "link-account" | "sign-in", "method": ...}``.
-    The gate returns None to allow, or ``{"error", "error_description"}``.
+    path (Better Auth 1.7 ``user.validateUserInfo``, core-surface §7).
+    ``source`` is ``{"action": "create-user" | "link-account" | "sign-in",
+    "method": "email" | "oauth" | "sso-oidc" | ..., "oauth"?: {...}}``.
+
+    An override must return None to allow, or ``{"error": code,
+    "error_description": text}`` (``errorDescription`` also read) to refuse
+    with 403 ``{"code": code, "message": text or code}``. As in Better Auth
+    only a truthy ``error`` refuses, and a gate that raises fails closed
+    with 403 ``validation_failed``.
     """
     gate = auth_settings.USER.VALIDATE_USER_INFO
     if gate is None:
         return
-    if not source or "action" not in source:
-        raise APIError(403, "validation_source_missing")
+    _check_source(source)
     try:
         verdict = gate(user_info, source)
     except APIError:
         raise
     except Exception:
-        raise APIError(403, "validation_failed") from None
-    if verdict:
-        code = str(verdict.get("error") or "validation_failed")
-        message = verdict.get("error_description") or verdict.get("errorDescription")
-        raise APIError(403, code, message or code)
+        logger.exception("USER.VALIDATE_USER_INFO raised; refusing the identity")
+        raise APIError(403, "validation_failed", "User validation failed") from None
+    if not isinstance(verdict, Mapping) or not verdict.get("error"):
+        return
+    code = str(verdict["error"])
+    message = verdict.get("errorDescription") or verdict.get("error_description")
+    security_log.warning("identity refused by USER.VALIDATE_USER_INFO: %s", code)
+    raise APIError(403, code, str(message) if message else code)

@@ -12,6 +12,8 @@ callable with the same signature.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -22,7 +24,14 @@ from .conf import auth_settings
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["deliver", "send_reset_password", "send_verification_email"]
+__all__ = [
+    "PendingEmail",
+    "deliver",
+    "send_change_email_confirmation",
+    "send_delete_account_verification",
+    "send_reset_password",
+    "send_verification_email",
+]
 
 
 def _use_celery() -> bool:
@@ -77,3 +86,67 @@ def send_verification_email(user: Any, url: str, token: str, **_: Any) -> None:
         f"Hello {user.name or user.email},\n\nOpen this link to verify your "
         f"email address:\n\n{url}\n",
     )
+
+
+def send_change_email_confirmation(
+    user: Any, url: str, token: str, *, new_email: str = "", **_: Any
+) -> None:
+    """Ask the current address to approve a move to ``new_email``.
+
+    Better Auth's ``user.changeEmail.sendChangeEmailConfirmation``: the link
+    goes to the address being replaced, so a stolen session alone cannot
+    move a verified account to another mailbox.
+    """
+    app = auth_settings.APP_NAME
+    deliver(
+        user.email,
+        f"Confirm your new email for {app}",
+        f"Hello {user.name or user.email},\n\nSomeone asked to change the email "
+        f"of your {app} account to {new_email}. Open this link to approve:\n\n"
+        f"{url}\n\nIf you did not ask for this, ignore this email.\n",
+    )
+
+
+def send_delete_account_verification(user: Any, url: str, token: str, **_: Any) -> None:
+    app = auth_settings.APP_NAME
+    deliver(
+        user.email,
+        f"Confirm the deletion of your {app} account",
+        f"Hello {user.name or user.email},\n\nOpen this link to delete your "
+        f"account for good:\n\n{url}\n\nIf you did not ask for this, ignore "
+        "this email and consider changing your password.\n",
+    )
+
+
+@dataclass(frozen=True)
+class PendingEmail:
+    """One prepared sender call, made later by :meth:`send`.
+
+    Flows that must not reveal whether an address exists prepare the call
+    and let the HTTP layer make it once the response has gone out, so a slow
+    mail server cannot be timed. ``url`` and ``token`` stay out of ``repr``
+    because both are credentials.
+    """
+
+    sender: Callable[..., Any]
+    user: Any
+    url: str = field(repr=False)
+    token: str = field(repr=False)
+    purpose: str = "email"
+    kwargs: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def send(self) -> None:
+        self.sender(self.user, self.url, self.token, **self.kwargs)
+
+    def send_quietly(self) -> None:
+        """Send, logging (never raising) a failure, for after-response use."""
+        try:
+            self.send()
+        except Exception as error:
+            # Only the exception type: a sender's message may quote the link.
+            logger.error(
+                "%s email to user %s failed (%s)",
+                self.purpose,
+                getattr(self.user, "pk", None),
+                type(error).__name__,
+            )

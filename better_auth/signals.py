@@ -1,8 +1,11 @@
 """Signals of the core app.
 
 Each is sent with ``sender=`` the model class, from ``transaction.on_commit``,
-so a receiver never sees a change that was rolled back. Receivers must accept
-``**kwargs``; none of them is ever given a password, token or cookie value.
+so a receiver never sees a change that was rolled back, and never runs inside
+the transaction that made it. Receivers must accept ``**kwargs``. No signal
+carries a password, a password hash or a cookie value; the ``session`` of
+``user_signed_in`` is the model instance, whose ``token`` is the session's
+bearer secret: a receiver must never log or store it.
 """
 
 from __future__ import annotations
@@ -18,22 +21,23 @@ __all__ = [
     "user_signed_out",
 ]
 
-# kwargs: user, method ("email", "social", ...), request_meta (dict of ip and
-# user agent).
+# sender=User. kwargs: user, method ("email", "social", "magic-link", ...).
 user_created = Signal()
 
-# kwargs: user, session, method.
+# sender=User. kwargs: user, session, method.
 user_signed_in = Signal()
 
-# kwargs: user_id, session_id.
+# sender=Session. kwargs: user_id, session_id.
 user_signed_out = Signal()
 
-# kwargs: user_id, session_ids (list), reason ("revoke", "revoke-all",
-# "revoke-others", "password-change", "password-reset", "delete-user", "admin").
+# sender=Session. kwargs: user_id, session_ids (list of Session.id, never
+# tokens), reason ("revoke", "revoke-all", "revoke-others", "sign-out",
+# "password-change", "password-reset", "delete-user", "admin").
 session_revoked = Signal()
 
-# kwargs: user, sessions_revoked (bool), via ("change-password", "reset-password").
+# sender=User. kwargs: user, sessions_revoked (bool), via ("change-password",
+# "reset-password").
 password_changed = Signal()
 
-# kwargs: user.
+# sender=User. kwargs: user.
 email_verified = Signal()

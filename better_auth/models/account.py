@@ -21,7 +21,9 @@ class Account(models.Model):
     rest with a key derived from the auth secret.
     """
 
-    id = models.CharField(primary_key=True, max_length=64, default=new_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=64, default=new_id, editable=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="auth_accounts"
     )
@@ -33,8 +35,9 @@ class Account(models.Model):
     id_token = EncryptedTextField(null=True, blank=True)
     access_token_expires_at = models.DateTimeField(null=True, blank=True)
     refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
-    scope = models.TextField(null=True, blank=True)
-    password = models.CharField(max_length=512, null=True, blank=True)
+    # Nullable as in Better Auth's schema: null and "" differ on the wire.
+    scope = models.TextField(null=True, blank=True)  # noqa: DJ001
+    password = models.CharField(max_length=512, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -45,7 +48,11 @@ class Account(models.Model):
                 fields=["issuer", "account_id"], name="better_auth_account_identity"
             )
         ]
-        indexes = [models.Index(fields=["user", "provider_id"], name="ba_account_user_provider")]
+        indexes = [
+            models.Index(
+                fields=["user", "provider_id"], name="ba_account_user_provider"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider_id} account of {self.user_id}"

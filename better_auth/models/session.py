@@ -15,14 +15,17 @@ class Session(models.Model):
     revoke-session, so it is stored as is; the admin never displays it.
     """
 
-    id = models.CharField(primary_key=True, max_length=64, default=new_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=64, default=new_id, editable=False
+    )
     token = models.CharField(max_length=255, unique=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="auth_sessions"
     )
     expires_at = models.DateTimeField(db_index=True)
-    ip_address = models.CharField(max_length=64, null=True, blank=True)
-    user_agent = models.TextField(null=True, blank=True)
+    # Nullable as in Better Auth's schema (IP tracking can be disabled).
+    ip_address = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    user_agent = models.TextField(null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from ._ids import new_id
+
+# Marks a pending "no password" (set_unusable_password) until save().
+_UNUSABLE = "!"
 
 
 def normalize_email(email: str) -> str:
@@ -20,7 +24,11 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str | None) -> User:
+        """Find by email in any case, as Better Auth looks emails up."""
         return self.get(email=normalize_email(username or ""))
+
+    async def aget_by_natural_key(self, username: str | None) -> User:
+        return await self.aget(email=normalize_email(username or ""))
 
     def create_user(
         self, email: str, password: str | None = None, **extra: Any
@@ -51,11 +59,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     password = None  # type: ignore[assignment]
 
-    id = models.CharField(primary_key=True, max_length=64, default=new_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=64, default=new_id, editable=False
+    )
     name = models.CharField(max_length=255, blank=True, default="")
     email = models.EmailField(max_length=320, unique=True)
     email_verified = models.BooleanField(default=False)
-    image = models.TextField(null=True, blank=True)
+    # Better Auth's schema has image nullable; the wire shows null.
+    image = models.TextField(null=True, blank=True)  # noqa: DJ001
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -79,49 +90,96 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = normalize_email(self.email)
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    def save(self, **kwargs: Any) -> None:
+        """Save, then write a password set since the last save.
+
+        The hash goes to the credential account in the same transaction as
+        the user row, so a failure never leaves a user whose password was
+        silently dropped.
+        """
         self.email = normalize_email(self.email)
         self.updated_at = timezone.now()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "updated_at" not in update_fields:
             kwargs["update_fields"] = [*update_fields, "updated_at"]
-        super().save(*args, **kwargs)
-        pending = self.__dict__.pop("_pending_password_hash", None)
-        if pending is not None:
-            from ..services.passwords import store_password_hash
+        pending = self.__dict__.get("_pending_password_hash")
+        if pending is None:
+            super().save(**kwargs)
+            return
+        with transaction.atomic(using=kwargs.get("using") or self._state.db):
+            super().save(**kwargs)
+            self._write_pending_password(pending)
+        self.__dict__.pop("_pending_password_hash", None)
 
+    def _write_pending_password(self, pending: str) -> None:
+        from ..services.passwords import store_password_hash
+        from .account import CREDENTIAL_PROVIDER, Account
+
+        if pending == _UNUSABLE:
+            # Better Auth has no "unusable password": a user without a
+            # password simply has no credential account.
+            Account.objects.filter(user=self, provider_id=CREDENTIAL_PROVIDER).delete()
+            self.__dict__.pop("_credential_hash_cache", None)
+        else:
             store_password_hash(self, pending)
 
     # Password methods live on the credential account.
 
+    def _current_hash(self) -> str | None:
+        """The hash a check should use: a pending one, else the stored one."""
+        from ..services.passwords import credential_password_hash
+
+        pending = self.__dict__.get("_pending_password_hash")
+        if pending is not None:
+            return None if pending == _UNUSABLE else pending
+        return credential_password_hash(self)
+
     def set_password(self, raw_password: str | None) -> None:
+        """Hash now, write to the credential account on the next ``save()``."""
         from django.contrib.auth.hashers import make_password
 
+        if raw_password is None:
+            self.set_unusable_password()
+            return
         self._pending_password_hash = make_password(raw_password)
+        # AbstractBaseUser.save() hands this to password_changed() for the
+        # validators that keep a history.
+        self._password = raw_password
 
     def set_unusable_password(self) -> None:
-        from django.contrib.auth.hashers import make_password
-
-        self._pending_password_hash = make_password(None)
+        """Remove the password: the credential account goes on ``save()``."""
+        self._pending_password_hash = _UNUSABLE
 
     def check_password(self, raw_password: str) -> bool:
+        """Verify against the credential account, upgrading an old hash."""
+        from django.contrib.auth.hashers import check_password
+
         from ..services.passwords import check_user_password
 
+        pending = self.__dict__.get("_pending_password_hash")
+        if pending is not None:
+            return pending != _UNUSABLE and check_password(raw_password, pending)
         return check_user_password(self, raw_password)
+
+    async def acheck_password(self, raw_password: str) -> bool:
+        """See ``check_password()``; used by ``ModelBackend.aauthenticate``."""
+        return await sync_to_async(self.check_password)(raw_password)
 
     def has_usable_password(self) -> bool:
         from django.contrib.auth.hashers import is_password_usable
 
-        from ..services.passwords import credential_password_hash
+        return is_password_usable(self._current_hash())
 
-        return is_password_usable(credential_password_hash(self))
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """HMAC of the credential hash, so a password change ends sessions.
 
-    def get_session_auth_hash(self) -> str:
-        from ..services.passwords import credential_password_hash
-
+        Django stores this in its session and compares it on every request
+        (``django.contrib.auth.get_user``); ``get_session_auth_hash`` and the
+        ``SECRET_KEY_FALLBACKS`` variant both call this method.
+        """
         key_salt = "better_auth.models.User.get_session_auth_hash"
         return salted_hmac(
-            key_salt, credential_password_hash(self) or "", algorithm="sha256"
+            key_salt, self._current_hash() or "", secret=secret, algorithm="sha256"
         ).hexdigest()
 
     def get_full_name(self) -> str:

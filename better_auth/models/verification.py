@@ -14,7 +14,9 @@ class Verification(models.Model):
     never both succeed.
     """
 
-    id = models.CharField(primary_key=True, max_length=64, default=new_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=64, default=new_id, editable=False
+    )
     identifier = models.CharField(max_length=512, db_index=True)
     value = models.TextField()
     expires_at = models.DateTimeField()
@@ -29,5 +31,12 @@ class Verification(models.Model):
 
     @property
     def kind(self) -> str:
-        """The identifier's prefix; the part after ":" may be a token digest."""
-        return self.identifier.split(":", 1)[0]
+        """The identifier's ``<kind>:`` prefix, safe to display.
+
+        The part after ":" may be a token digest; an identifier without a
+        short prefix may be a secret itself, so it is reported as "other".
+        """
+        prefix, sep, _ = (self.identifier or "").partition(":")
+        if not sep or not prefix or len(prefix) > 64:
+            return "other"
+        return prefix

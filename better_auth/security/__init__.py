@@ -9,7 +9,12 @@ forwarding headers (§6.2) and SSRF host classification (§6.5).
 
 from __future__ import annotations
 
-from better_auth.security.client_ip import client_ip, public_origin, rate_limit_ip_key
+from better_auth.security.client_ip import (
+    client_ip,
+    invalid_trusted_proxies,
+    public_origin,
+    rate_limit_ip_key,
+)
 from better_auth.security.origins import (
     is_trusted_origin,
     matches_origin_pattern,
@@ -30,6 +35,7 @@ __all__ = [
     "check_outbound_url",
     "classify_host",
     "client_ip",
+    "invalid_trusted_proxies",
     "is_allowed_redirect",
     "is_public_host",
     "is_safe_relative_path",

@@ -5,7 +5,8 @@ believed only as far as configuration says (OWASP WSTG-INPV-17, RFC 7239
 §8.1). Better Auth 1.7 rules:
 
 * without ``trusted_proxies`` an IP header is used only when it holds exactly
-  one valid address; a chain of hops is ambiguous and ignored;
+  one valid address; a chain of hops is ambiguous and ignored (and here only
+  when the socket peer is unknown, see below);
 * with ``trusted_proxies`` the chain is read right to left, skipping trusted
   hops, and the first untrusted hop is the client;
 * IPv4-mapped IPv6 becomes IPv4 and IPv6 is cut to its ``/ipv6_subnet``
@@ -14,8 +15,8 @@ believed only as far as configuration says (OWASP WSTG-INPV-17, RFC 7239
   ``trusted_proxy_headers`` is on.
 
 Unlike Better Auth, which cannot see the socket, the peer address
-(``remote_addr``) is the nearest hop: when it is not a trusted proxy, no
-forwarding header is believed at all.
+(``remote_addr``) is the nearest hop: when it is not a trusted proxy, or no
+proxy is configured at all, no forwarding header is believed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ from collections.abc import Mapping, Sequence
 
 from better_auth.security.origins import origin_of
 
-__all__ = ["NO_TRUSTED_IP", "client_ip", "public_origin", "rate_limit_ip_key"]
+__all__ = [
+    "NO_TRUSTED_IP",
+    "client_ip",
+    "invalid_trusted_proxies",
+    "public_origin",
+    "rate_limit_ip_key",
+]
 
 NO_TRUSTED_IP = "no-trusted-ip"
 
@@ -61,20 +68,31 @@ def _render(address: _IPAddress, ipv6_subnet: int) -> str:
     return network.network_address.compressed
 
 
+def _parse_network(entry: str) -> _Network | None:
+    address, _, prefix = entry.strip().partition("/") if entry else ("", "", "")
+    parsed = _parse_ip(address)
+    if parsed is None or (prefix and not (prefix.isdigit() and prefix.isascii())):
+        return None
+    length = int(prefix) if prefix else parsed.max_prefixlen
+    try:
+        return ipaddress.ip_network((parsed, length), strict=False)
+    except ValueError:
+        return None
+
+
 def _parse_networks(entries: Sequence[str]) -> list[_Network]:
-    """Parse trusted proxies; malformed entries trust nothing (checks flag them)."""
-    networks: list[_Network] = []
-    for entry in entries:
-        address, _, prefix = entry.strip().partition("/")
-        parsed = _parse_ip(address)
-        if parsed is None or (prefix and not (prefix.isdigit() and prefix.isascii())):
-            continue
-        length = int(prefix) if prefix else parsed.max_prefixlen
-        try:
-            networks.append(ipaddress.ip_network((parsed, length), strict=False))
-        except ValueError:
-            continue
-    return networks
+    """Parse trusted proxies; a malformed entry trusts nothing."""
+    networks = [_parse_network(entry) for entry in entries]
+    return [network for network in networks if network is not None]
+
+
+def invalid_trusted_proxies(entries: Sequence[str]) -> list[str]:
+    """List ``trusted_proxies`` entries that are no IP address or CIDR range.
+
+    For system checks: such an entry is skipped at request time, so a typo
+    would otherwise silently stop a proxy from being trusted.
+    """
+    return [entry for entry in entries if _parse_network(entry) is None]
 
 
 def _trusted(address: _IPAddress, networks: list[_Network]) -> bool:
@@ -129,6 +147,11 @@ def client_ip(
         if isinstance(lowered.get(name.lower()), str)
     ]
     if not trusted_proxies:
+        if remote is not None:
+            # The socket peer is known and no proxy is trusted: any forwarding
+            # header was written by the client itself (a rotating X-Forwarded-For
+            # would otherwise choose its own rate-limit bucket).
+            return _render(remote, ipv6_subnet)
         for value in values:
             hops = [hop.strip() for hop in value.split(",") if hop.strip()]
             address = _parse_ip(hops[0]) if len(hops) == 1 else None

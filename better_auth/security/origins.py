@@ -46,7 +46,7 @@ _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _UNSAFE_CHAR_RE = re.compile(r"[\x00-\x20\x7f-\x9f]")
 _HOST_RE = re.compile(r"[a-z0-9_\-.]+")
 _NUMERIC_LABEL_RE = re.compile(r"[0-9]+|0x[0-9a-f]*")
-_IP_WILDCARD_HOST_RE = re.compile(r"(?=.*\d)[\d*?.]+")
+_IP_WILDCARD_HOST_RE = re.compile(r"(?=.*\d)[\d*?.]+", re.ASCII)
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _NEVER_TRUSTED_SCHEMES = frozenset({"javascript", "data", "vbscript"})
 

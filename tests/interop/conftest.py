@@ -65,11 +65,12 @@ class FlowResult:
             status = f"exited with {self.returncode}"
         out = [f"{head} {status}"]
         failed = [step for step in self.steps if not step.get("ok")]
-        for step in failed:
-            out.append("FAILED STEP: " + json.dumps(step, indent=2, sort_keys=True))
+        if failed:
+            out.append(f"{len(failed)} failed step(s):")
+            out.extend("  " + json.dumps(step, sort_keys=True) for step in failed)
         out.append("all output lines:")
         out.extend(
-            json.dumps(line, sort_keys=True) if not isinstance(line, str) else line
+            "  " + (line if isinstance(line, str) else json.dumps(line, sort_keys=True))
             for line in self.lines
         )
         if self.stderr.strip():
@@ -107,7 +108,9 @@ def run_flow() -> Callable[..., FlowResult]:
     """
     node = shutil.which("node")
     if node is None:
-        pytest.fail("node (Node.js 20+) is not on PATH; install it to run interop tests")
+        pytest.fail(
+            "node (Node.js 20+) is not on PATH; install it to run interop tests"
+        )
     if not (NODE_MODULES / "better-auth").is_dir():
         pytest.fail(
             f"{NODE_MODULES} is missing its npm dependencies; run "

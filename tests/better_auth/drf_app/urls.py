@@ -1,3 +1,7 @@
+"""Views a project would write on top of the core app: DRF and plain Django."""
+
+from __future__ import annotations
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.urls import path
@@ -31,8 +35,31 @@ def anonymous(request):
     return JsonResponse({"authenticated": request.user.is_authenticated})
 
 
+def plain(request):
+    """Never looks at request.user."""
+    return HttpResponse("plain")
+
+
+def auth_session(request):
+    current = request.auth_session
+    return JsonResponse(
+        {
+            "user": getattr(request.user, "email", None),
+            "session_user": current.user.email if current else None,
+        }
+    )
+
+
+async def async_whoami(request):
+    user = await request.auser()
+    return JsonResponse({"authenticated": user.is_authenticated})
+
+
 urlpatterns = [
     path("whoami", whoami),
     path("page", page),
     path("anon", anonymous),
+    path("plain", plain),
+    path("auth-session", auth_session),
+    path("async-whoami", async_whoami),
 ]

@@ -7,6 +7,7 @@ import pytest
 from better_auth.security.client_ip import (
     NO_TRUSTED_IP,
     client_ip,
+    invalid_trusted_proxies,
     public_origin,
     rate_limit_ip_key,
 )
@@ -42,14 +43,24 @@ def test_spec_6_2_peer_address_without_headers() -> None:
 def test_spec_6_2_without_trusted_proxies_only_a_single_ip_counts(
     value: str, expected: str
 ) -> None:
-    """§6.2: without trusted proxies a header must hold exactly one valid IP."""
-    assert client_ip({"x-forwarded-for": value}, "203.0.113.7") == expected
+    """§6.2: without trusted proxies a header must hold exactly one valid IP.
+
+    That rule only applies when the socket peer is unknown; with a known peer
+    and no trusted proxy, headers are never believed (next test).
+    """
+    expected = None if expected == "203.0.113.7" else expected
+    assert client_ip({"x-forwarded-for": value}, None) == expected
+
+
+def test_without_trusted_proxies_a_known_peer_wins_over_headers() -> None:
+    """A direct client cannot pick its own IP (and rate-limit bucket) by header."""
+    assert client_ip({"x-forwarded-for": "6.6.6.6"}, "203.0.113.9") == "203.0.113.9"
 
 
 def test_spec_6_2_header_names_are_case_insensitive() -> None:
     """§6.2: configured header names match whatever case the request uses."""
     headers = {"X-Forwarded-For": "198.51.100.1"}
-    assert client_ip(headers, "203.0.113.7") == "198.51.100.1"
+    assert client_ip(headers, None) == "198.51.100.1"
     assert client_ip(headers, None, ip_headers=["X-FORWARDED-FOR"]) == "198.51.100.1"
 
 
@@ -102,6 +113,7 @@ def test_spec_6_2_malformed_trusted_proxies_trust_nothing() -> None:
     headers = {"x-forwarded-for": "198.51.100.1"}
     bad = ["not-an-ip", "10.0.0.0/99", "10.0.0.0/x", "10.0.0.0/-1", ""]
     assert client_ip(headers, "10.0.0.1", trusted_proxies=bad) == "10.0.0.1"
+    assert invalid_trusted_proxies([*bad, "10.0.0.0/8", "::1", "fd00::/8"]) == bad
     single = ["10.0.0.1"]
     assert client_ip(headers, "10.0.0.1", trusted_proxies=single) == "198.51.100.1"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from better_auth.security.origins import (
@@ -379,3 +381,40 @@ def test_validate_origin_pattern_flags_entries_that_never_match(
     message = validate_origin_pattern(pattern)
     assert message is not None
     assert fragment in message
+
+
+@pytest.mark.parametrize(
+    ("url", "pattern", "expected"),
+    [
+        ("myapp://cb/a", "myapp://cb/a/**", True),
+        ("myapp://cb/a/b/c", "myapp://cb/a/**", True),
+        ("myapp://cb/ab", "myapp://cb/a/**", True),  # BA quirk: separator optional
+        ("myapp://cb/b", "myapp://cb/a/**", False),
+        ("myapp://cb/a/x/y/z", "myapp://cb/a/**/z", True),
+        ("myapp://cb/a/z", "myapp://cb/a/**/z", True),
+        ("myapp://cb/a/x/y", "myapp://cb/a/**/z", False),
+        ("myapp://cb/a", "myapp://cb/?", True),
+        ("myapp://cb/ab", "myapp://cb/?", False),
+        ("myapp://cb/a*b", "myapp://cb/a\\*b", True),
+        ("myapp://cb/axb", "myapp://cb/a\\*b", False),
+    ],
+)
+def test_ba_glob_dialect_on_custom_scheme_paths(
+    url: str, pattern: str, expected: bool
+) -> None:
+    """Better Auth globs: ``**`` spans segments, ``?`` is one char, ``\\`` escapes."""
+    assert matches_origin_pattern(url, pattern) is expected
+
+
+def test_glob_matching_time_is_linear_in_the_input() -> None:
+    """Many-star patterns against a huge Origin finish fast (no ReDoS).
+
+    A backtracking regex takes minutes here; the automaton takes milliseconds.
+    """
+    started = time.monotonic()
+    origin = "https://" + "a." * 3000 + "evil.test"
+    assert not matches_origin_pattern(origin, "https://*.*.*.*.*.*.example.com")
+    assert not matches_origin_pattern(origin, "*.*.*.*.*.*.example.com")
+    path = "myapp://cb/" + "x/" * 3000 + "c"
+    assert not matches_origin_pattern(path, "myapp://cb/**/*/**/*/b")
+    assert time.monotonic() - started < 2

@@ -1,0 +1,1 @@
+"""The floor: get-session done by hand in the smallest Django project."""
