@@ -96,6 +96,10 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [AccountInline]
     actions = ["revoke_sessions"]
 
+    def get_inlines(self, request: Any, obj: Any = None) -> list[Any]:
+        """No accounts to list before the user exists."""
+        return list(self.inlines) if obj is not None else []
+
     @admin.display(description="password")
     def password_status(self, obj: User) -> str:
         """Say whether a password is set and link to the change form."""
@@ -204,6 +208,9 @@ class AccountAdmin(admin.ModelAdmin):
 @admin.register(Verification)
 class VerificationAdmin(admin.ModelAdmin):
     list_display = ("id", "kind", "created_at", "expires_at")
+    # Never the identifier (a token digest) nor the value: a search box would
+    # let an operator probe them character by character.
+    search_fields = ("id",)
     fields = ("id", "kind", "created_at", "expires_at")
     readonly_fields = fields
     ordering = ("-created_at",)

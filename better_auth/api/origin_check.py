@@ -15,6 +15,7 @@ from typing import Any
 
 from ..conf import auth_settings
 from ..errors import APIError
+from ..security.client_ip import public_origin
 from ..security.origins import is_trusted_origin
 from ..security.redirects import is_allowed_redirect
 from .context import Context
@@ -31,9 +32,8 @@ URL_FIELDS = (
 )
 
 
-def _skipped(path: str) -> bool:
-    if auth_settings.DISABLE_CSRF_CHECK:
-        return True
+def _origin_check_skipped(path: str) -> bool:
+    """``DISABLE_ORIGIN_CHECK``: everything off, or off for listed paths."""
     disabled = auth_settings.DISABLE_ORIGIN_CHECK
     if disabled is True:
         return True
@@ -42,20 +42,34 @@ def _skipped(path: str) -> bool:
     return False
 
 
+def _csrf_skipped(path: str) -> bool:
+    """``DISABLE_CSRF_CHECK`` turns off the Origin check but never URL validation."""
+    return bool(auth_settings.DISABLE_CSRF_CHECK) or _origin_check_skipped(path)
+
+
+def _has_cookie(ctx: Context) -> bool:
+    return bool(ctx.request.META.get("HTTP_COOKIE"))
+
+
 def run(ctx: Context) -> None:
-    if ctx.method in SAFE_METHODS or _skipped(ctx.path):
+    """The router-level check (Better Auth ``originCheckMiddleware``)."""
+    if ctx.method in SAFE_METHODS:
         return
-    has_cookie = bool(ctx.request.META.get("HTTP_COOKIE"))
-    if has_cookie:
+    if _has_cookie(ctx) and not _csrf_skipped(ctx.path):
         validate_origin(ctx)
-    elif ctx.endpoint is not None and ctx.endpoint.form_csrf:
-        _login_csrf(ctx)
+    if _origin_check_skipped(ctx.path):
+        return
     _validate_url_fields(ctx)
 
 
 def validate_origin(ctx: Context) -> None:
     headers = ctx.request.headers
     origin = headers.get("origin") or headers.get("referer")
+    if origin == "null" and headers.get("sec-fetch-site") == "same-origin":
+        # A browser that hides the origin of a same-origin request (privacy
+        # contexts) is judged by the request's own origin, as Better Auth
+        # does; Sec-Fetch-Site is a forbidden header no page script can set.
+        origin = _request_origin(ctx) or origin
     if not origin or origin == "null":
         logger.warning("refused %s %s: missing Origin", ctx.method, ctx.path)
         raise APIError(403, "MISSING_OR_NULL_ORIGIN")
@@ -64,11 +78,29 @@ def validate_origin(ctx: Context) -> None:
         raise APIError(403, "INVALID_ORIGIN")
 
 
-def _login_csrf(ctx: Context) -> None:
+def _request_origin(ctx: Context) -> str | None:
+    """The origin the request was sent to (Host, proxy headers only if trusted)."""
+    request = ctx.request
+    return public_origin(
+        request.headers,
+        scheme_from_request=request.scheme or "http",
+        trusted_proxy_headers=auth_settings.TRUSTED_PROXY_HEADERS,
+    )
+
+
+def form_csrf(ctx: Context) -> None:
+    """Login CSRF on cookieless sign-in / sign-up (``formCsrfMiddleware``).
+
+    An endpoint middleware in Better Auth, so it runs after body validation.
+    Only non-blank Sec-Fetch-Site / -Mode / -Dest count as fetch metadata.
+    """
+    if ctx.method in SAFE_METHODS or _csrf_skipped(ctx.path) or _has_cookie(ctx):
+        return
     headers = ctx.request.headers
-    if any(k.lower().startswith("sec-fetch-") for k in headers):
-        site = headers.get("sec-fetch-site")
-        mode = headers.get("sec-fetch-mode")
+    site = headers.get("sec-fetch-site")
+    mode = headers.get("sec-fetch-mode")
+    dest = headers.get("sec-fetch-dest")
+    if any(value and value.strip() for value in (site, mode, dest)):
         if site == "cross-site" and mode == "navigate":
             logger.warning("refused cross-site navigation to %s", ctx.path)
             raise APIError(403, "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED")
@@ -77,11 +109,22 @@ def _login_csrf(ctx: Context) -> None:
         validate_origin(ctx)
 
 
+def _js_truthy(value: Any) -> bool:
+    """JavaScript truthiness: ``[]`` and ``{}`` are true, ``0`` and ``""`` false."""
+    if isinstance(value, (list, dict)):
+        return True
+    return bool(value)
+
+
 def check_redirect_value(
     value: Any, label: str, code: str, trusted: list[str]
 ) -> None:
-    """Refuse a client-supplied redirect target that is not trusted."""
-    if value is None or value == "":
+    """Refuse a client-supplied redirect target that is not trusted.
+
+    A falsy value (JavaScript truthiness) is no target and is left to the
+    schema, as Better Auth's ``validateURL`` does.
+    """
+    if not _js_truthy(value):
         return
     if not isinstance(value, str):
         raise APIError(400, None, f"Invalid {label}: expected a string")
@@ -93,7 +136,9 @@ def check_redirect_value(
 def _validate_url_fields(ctx: Context) -> None:
     trusted = ctx.info.trusted_origins
     body = ctx.raw_body if isinstance(ctx.raw_body, dict) else {}
-    callback = body.get("callbackURL") or ctx.query.get("callbackURL")
+    callback = body.get("callbackURL")
+    if not _js_truthy(callback):
+        callback = ctx.query.get("callbackURL")
     check_redirect_value(callback, "callbackURL", "INVALID_CALLBACK_URL", trusted)
     for key, label, code in URL_FIELDS:
         check_redirect_value(body.get(key), label, code, trusted)

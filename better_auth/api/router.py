@@ -19,7 +19,7 @@ from .. import hooks
 from ..conf import auth_settings
 from ..errors import APIError
 from ..ratelimit import consume_request
-from . import origin_check
+from . import origin_check, schema
 from .context import JSON, Context, Redirect
 from .registry import Endpoint, match
 
@@ -89,10 +89,12 @@ def _run(
             if early is not None:
                 return _finish(ctx, early)
         if endpoint.body is not None:
-            body = raw_body if raw_body is not None else {}
+            body = raw_body if _has_body(request) else schema.UNDEFINED
             ctx.body = endpoint.body.validate(body, "body")
         if endpoint.query is not None:
             ctx.query = endpoint.query.validate(query, "query")
+        if endpoint.form_csrf:
+            origin_check.form_csrf(ctx)
         if endpoint.session is not None:
             from ..services.sessions import require_session
 
@@ -179,13 +181,15 @@ def _query(request: HttpRequest) -> dict[str, Any]:
     return out
 
 
+def _has_body(request: HttpRequest) -> bool:
+    return request.method not in ("GET", "HEAD", "OPTIONS") and bool(request.body)
+
+
 def _parse_body(request: HttpRequest, endpoint: Endpoint) -> Any:
     """The parsed body, or None when there is none; 415 / 400 on bad input."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    if not _has_body(request):
         return None
     raw = request.body
-    if not raw:
-        return None
     allowed = [FORM_TYPE, JSON_TYPE] if endpoint.allow_form else [JSON_TYPE]
     content_type = request.content_type or ""
     if not request.META.get("CONTENT_TYPE"):
@@ -208,12 +212,10 @@ def _parse_body(request: HttpRequest, endpoint: Endpoint) -> Any:
             pairs = parse_qs(raw.decode(), keep_blank_values=True, strict_parsing=False)
         except UnicodeDecodeError:
             raise APIError(400, "BAD_REQUEST", "Invalid form body") from None
-        return {k: _form_value(v[-1]) for k, v in pairs.items()}
+        # Every value stays a string, as better-call reads form bodies.
+        return {k: v[-1] for k, v in pairs.items()}
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise APIError(400, "BAD_REQUEST", "Invalid JSON in request body") from None
 
-
-def _form_value(value: str) -> Any:
-    return {"true": True, "false": False}.get(value, value)

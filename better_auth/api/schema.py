@@ -16,9 +16,20 @@ from typing import Any
 
 from ..errors import APIError
 
-__all__ = ["Field", "Schema", "boolean", "coerce_boolean", "email", "number", "string"]
+__all__ = [
+    "UNDEFINED",
+    "Field",
+    "Schema",
+    "boolean",
+    "coerce_boolean",
+    "email",
+    "number",
+    "string",
+]
 
 _MISSING = object()
+# JavaScript's ``undefined``: what a request without a body validates as.
+UNDEFINED = _MISSING
 # zod's email pattern (v4 default), which is what decides "Invalid email address".
 _EMAIL = re.compile(
     r"^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$"
@@ -89,8 +100,19 @@ class Field:
         return value, None
 
 
-def string(*, optional: bool = False, nullable: bool = False) -> Field:
-    return Field("string", optional, nullable)
+def string(
+    *, optional: bool = False, nullable: bool = False, min_length: int = 0
+) -> Field:
+    """``z.string()``; ``min_length=1`` is ``.nonempty()`` / ``.min(1)``."""
+    if not min_length:
+        return Field("string", optional, nullable)
+
+    def long_enough(value: str) -> str | None:
+        if len(value) >= min_length:
+            return None
+        return f"Too small: expected string to have >={min_length} characters"
+
+    return Field("string", optional, nullable, check=long_enough)
 
 
 def email(*, optional: bool = False) -> Field:
@@ -126,18 +148,35 @@ def string_map(*, optional: bool = True) -> Field:
 
 @dataclass(frozen=True)
 class Schema:
-    """An object schema. Unknown keys are dropped unless ``passthrough``."""
+    """An object schema. Unknown keys are dropped unless ``passthrough``.
+
+    ``containers`` names the zod types the whole value must be, each
+    reporting its own issue when it is not an object: ``("object",)`` is
+    ``z.object(…)``, ``("record",)`` is ``z.record(…)`` and
+    ``("object", "record")`` is ``z.object(…).and(z.record(…))``.
+    ``required`` makes a missing body fail as zod's ``undefined`` does;
+    without it a missing body validates as ``{}`` (``z.object(…).optional()``
+    then behaves the same for the fields).
+    """
 
     fields: Mapping[str, Field] = field(default_factory=dict)
     passthrough: bool = False
     strict: bool = False
+    containers: tuple[str, ...] = ("object",)
+    required: bool = False
 
     def validate(self, data: Any, where: str) -> dict[str, Any]:
+        if data is UNDEFINED and not self.required:
+            data = {}
         if not isinstance(data, dict):
+            received = _type_name(data)
             raise APIError(
                 400,
                 "VALIDATION_ERROR",
-                f"[{where}] Invalid input: expected object, received {_type_name(data)}",
+                "; ".join(
+                    f"[{where}] Invalid input: expected {kind}, received {received}"
+                    for kind in self.containers
+                ),
                 status_text="400",
             )
         problems: list[str] = []

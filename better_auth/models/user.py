@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from ..fields import CredentialPasswordField
 from ._ids import new_id
 
 # Marks a pending "no password" (set_unusable_password) until save().
@@ -57,7 +58,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     ``createsuperuser`` and ``authenticate()`` keep working.
     """
 
-    password = None  # type: ignore[assignment]
+    # No column: reads and writes go to the credential account.
+    password = CredentialPasswordField()  # type: ignore[assignment]
 
     id = models.CharField(
         primary_key=True, max_length=64, default=new_id, editable=False
@@ -132,7 +134,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         pending = self.__dict__.get("_pending_password_hash")
         if pending is not None:
             return None if pending == _UNUSABLE else pending
+        if self._state.adding:
+            return None
         return credential_password_hash(self)
+
+    def _assign_password_hash(self, encoded: Any) -> None:
+        """``user.password = <hash>``: write that hash on the next save.
+
+        None (what Model.__init__ passes for an absent value) changes
+        nothing, and neither does the hash already held.
+        """
+        if not isinstance(encoded, str) or not encoded:
+            return
+        if encoded != self._current_hash():
+            self._pending_password_hash = encoded
 
     def set_password(self, raw_password: str | None) -> None:
         """Hash now, write to the credential account on the next ``save()``."""
@@ -168,7 +183,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     def has_usable_password(self) -> bool:
         from django.contrib.auth.hashers import is_password_usable
 
-        return is_password_usable(self._current_hash())
+        encoded = self._current_hash()
+        # Django treats None as usable; here None means no credential account.
+        return encoded is not None and is_password_usable(encoded)
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         """HMAC of the credential hash, so a password change ends sessions.

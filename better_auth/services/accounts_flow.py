@@ -143,6 +143,7 @@ def sign_in_email(
     email = normalize_email(email)
     if not is_email(email):
         raise APIError(400, "INVALID_EMAIL")
+    passwords.refuse_over_long_password(password)
     user = User.objects.filter(email=email).first()
     if user is None or not user.is_active:
         passwords.burn_password_hash(password)

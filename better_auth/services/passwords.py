@@ -26,6 +26,7 @@ __all__ = [
     "check_user_password",
     "credential_account",
     "credential_password_hash",
+    "refuse_over_long_password",
     "store_password_hash",
     "validate_password_policy",
     "verify_password",
@@ -36,7 +37,16 @@ def validate_password_policy(password: str) -> None:
     cfg = auth_settings.EMAIL_AND_PASSWORD
     if len(password) < cfg.MIN_PASSWORD_LENGTH:
         raise APIError(400, "PASSWORD_TOO_SHORT")
-    if len(password) > cfg.MAX_PASSWORD_LENGTH:
+    refuse_over_long_password(password)
+
+
+def refuse_over_long_password(password: str) -> None:
+    """400 PASSWORD_TOO_LONG past the maximum, before anything is hashed.
+
+    Better Auth checks this on sign-in and on the current password too, so a
+    megabyte "password" never reaches the hasher.
+    """
+    if len(password) > auth_settings.EMAIL_AND_PASSWORD.MAX_PASSWORD_LENGTH:
         raise APIError(400, "PASSWORD_TOO_LONG")
 
 

@@ -17,25 +17,39 @@ logger = logging.getLogger(__name__)
 
 # Fields a user may set on themselves through update-user.
 UPDATABLE = {"name": str, "image": (str, type(None))}
-# Fields only the server sets; sending them is refused (FIELD_NOT_ALLOWED).
-SERVER_ONLY = {"emailVerified", "id", "createdAt", "updatedAt"}
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {list: "array", dict: "object", str: "string"}.get(type(value), "null")
 
 
 def update_user(user: User, body: Any) -> User:
+    """Apply ``name`` / ``image`` from an update-user body.
+
+    As in Better Auth 1.7, every other key (``emailVerified``, ``id``,
+    ``createdAt``, unknown ones) is silently dropped, a truthy ``email`` is
+    refused, and a body with nothing left is "No fields to update". Values
+    are type-checked, which Better Auth does not do.
+    """
     if not isinstance(body, dict):
         raise APIError(400, "BODY_MUST_BE_AN_OBJECT")
-    if "email" in body:
+    email = body.get("email")
+    if email or isinstance(email, (list, dict)):
         raise APIError(400, "EMAIL_CAN_NOT_BE_UPDATED")
-    for name in body:
-        if name in SERVER_ONLY:
-            raise APIError(400, "FIELD_NOT_ALLOWED", f"{name} is not allowed to be set")
     changes = {k: v for k, v in body.items() if k in UPDATABLE}
     if not changes:
         raise APIError(400, None, "No fields to update")
     for name, value in changes.items():
         if not isinstance(value, UPDATABLE[name]):
             raise APIError(
-                400, "VALIDATION_ERROR", f"[body.{name}] Invalid input: expected string"
+                400,
+                "VALIDATION_ERROR",
+                f"[body.{name}] Invalid input: expected string, "
+                f"received {_type_name(value)}",
             )
     fresh = User.objects.get(pk=user.pk)
     for name, value in changes.items():
@@ -54,8 +68,13 @@ def change_password(
     ip_address: str | None,
     user_agent: str | None,
 ) -> Session | None:
-    """Replace the password; with revocation, every session is replaced by one new one."""
+    """Replace the password; with revocation, every session is replaced by one new one.
+
+    The current password gets the same length limit as the new one, before
+    any hashing (Better Auth ``assertPasswordNotTooLong``).
+    """
     passwords.validate_password_policy(new_password)
+    passwords.refuse_over_long_password(current_password)
     account = passwords.credential_account(user)
     if account is None or not account.password:
         raise APIError(400, "CREDENTIAL_ACCOUNT_NOT_FOUND")

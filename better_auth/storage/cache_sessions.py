@@ -131,9 +131,14 @@ class CacheSessionStore:
         return data
 
     def _rebuild(self, data: dict[str, Any]) -> Session | None:
+        user_data, session_data = data.get("user"), data.get("session")
+        if not isinstance(user_data, dict) or not isinstance(session_data, dict):
+            return None
+        if not user_data.get("id") or session_data.get("userId") != user_data["id"]:
+            return None
         try:
-            user = _from_row_json(User, data["user"])
-            session = _from_row_json(Session, data["session"])
+            user = _from_row_json(User, user_data)
+            session = _from_row_json(Session, session_data)
         except (KeyError, TypeError, ValueError, ValidationError):
             return None
         if session.expires_at is None or session.created_at is None:

@@ -247,6 +247,27 @@ def test_reads_a_payload_written_by_better_auth(
         caches[alias].delete("t" * 32)
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "not json",
+        json.dumps([]),
+        json.dumps({"session": {"userId": "u1", "token": "t"}}),
+        json.dumps({"session": {"userId": "u1"}, "user": {"id": "u2"}}),
+        json.dumps({"session": {"userId": "u1"}, "user": {"id": "u1"}}),
+    ],
+)
+def test_malformed_payloads_are_no_session(
+    store: CacheSessionStore, alias: str, payload: str
+) -> None:
+    """Anything but a complete, self-consistent {session, user} reads as absent."""
+    caches[alias].set("malformed-token", payload, timeout=60)
+    try:
+        assert store.find("malformed-token") is None
+    finally:
+        caches[alias].delete("malformed-token")
+
+
 def test_refresh_user_rewrites_the_cached_copy(
     api: AuthClient, store: CacheSessionStore
 ) -> None:

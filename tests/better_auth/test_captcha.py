@@ -353,16 +353,24 @@ def test_success_must_be_true(
 def test_unconfigured_plugin_checks_nothing(
     api: AuthClient, captcha: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Installed without PROVIDER or VERIFIER it passes requests; a check errors."""
+    """Installed without PROVIDER or VERIFIER it passes requests; a check warns."""
     captcha(PROVIDER=None)
     assert _sign_up(api, None).status_code == 200
     monkeypatch.setattr(apps, "is_installed", lambda name: True)
-    assert [m.id for m in check_captcha_settings()] == ["better_auth_captcha.E001"]
+    assert [m.id for m in check_captcha_settings()] == ["better_auth_captcha.W001"]
     captcha(PROVIDER="nope")
     assert [m.id for m in check_captcha_settings()] == ["better_auth_captcha.E002"]
     captcha(SECRET_KEY="")
     assert [m.id for m in check_captcha_settings()] == ["better_auth_captcha.E003"]
     captcha()
+    assert check_captcha_settings() == []
+
+
+def test_system_check_leaves_broken_settings_to_the_core_check(
+    better_auth_settings: Callable[..., None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(apps, "is_installed", lambda name: True)
+    better_auth_settings(SESSION={"EXPIRE_IN": 5})
     assert check_captcha_settings() == []
 
 

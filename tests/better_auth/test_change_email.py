@@ -58,7 +58,9 @@ def configure(
                 "CHANGE_EMAIL": {
                     "ENABLED": enabled,
                     "UPDATE_EMAIL_WITHOUT_VERIFICATION": direct,
-                    "SEND_CHANGE_EMAIL_CONFIRMATION": boxes.confirm if confirm else None,
+                    "SEND_CHANGE_EMAIL_CONFIRMATION": boxes.confirm
+                    if confirm
+                    else None,
                 }
             },
         )
@@ -84,10 +86,15 @@ def test_disabled_by_default(api: AuthClient) -> None:
     signed_in(api)
     r = api.post("/change-email", {"newEmail": "new@example.test"})
     assert r.status_code == 400
-    assert r.json() == {"message": "Change email is disabled", "code": "CHANGE_EMAIL_DISABLED"}
+    assert r.json() == {
+        "message": "Change email is disabled",
+        "code": "CHANGE_EMAIL_DISABLED",
+    }
 
 
-def test_requires_session(api_factory: Callable[..., AuthClient], configure: Any) -> None:
+def test_requires_session(
+    api_factory: Callable[..., AuthClient], configure: Any
+) -> None:
     configure()
     r = api_factory().post("/change-email", {"newEmail": "new@example.test"})
     assert r.status_code == 401 and r.json()["code"] == "UNAUTHORIZED"
@@ -177,7 +184,10 @@ def test_verified_account_needs_old_address_confirmation(
     assert confirmation.kw == {"new_email": "new@example.test"}
     claims = claims_of(confirmation.token)
     assert claims["requestType"] == "change-email-confirmation"
-    assert (claims["email"], claims["updateTo"]) == ("alice@example.test", "new@example.test")
+    assert (claims["email"], claims["updateTo"]) == (
+        "alice@example.test",
+        "new@example.test",
+    )
     assert boxes.verify.sent == []
 
     r = api.get("/verify-email", {"token": confirmation.token, "callbackURL": "/ok"})
@@ -212,7 +222,9 @@ def test_without_confirmation_sender_new_address_is_mailed(
     configure()
     user = signed_in(api)
     boxes.verify.sent.clear()
-    assert api.post("/change-email", {"newEmail": "new@example.test"}).status_code == 200
+    assert (
+        api.post("/change-email", {"newEmail": "new@example.test"}).status_code == 200
+    )
     (sent,) = boxes.verify.sent
     assert sent.to == "new@example.test" and sent.user.pk == user.pk
     user.refresh_from_db()

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
@@ -64,10 +63,6 @@ def outbox(better_auth_settings: Callable[..., None]) -> Outbox:
 
 def claims_of(token: str) -> dict[str, Any]:
     return jwt.decode(token, options={"verify_signature": False})
-
-
-def query_of(url: str) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(url).query, keep_blank_values=True)
 
 
 def test_send_verification_link_format_and_claims(
@@ -216,7 +211,9 @@ def test_signed_in_mismatch_and_already_verified(
     r = api.post("/send-verification-email", {"email": "bob@example.test"})
     assert r.status_code == 400 and r.json()["code"] == "EMAIL_MISMATCH"
     r = api.post("/send-verification-email", {"email": "ALICE@example.test"})
-    assert r.status_code == 200 and [s.to for s in outbox.sent] == ["alice@example.test"]
+    assert r.status_code == 200 and [s.to for s in outbox.sent] == [
+        "alice@example.test"
+    ]
     User.objects.filter(email="alice@example.test").update(email_verified=True)
     r = api.post("/send-verification-email", {"email": "alice@example.test"})
     assert r.status_code == 400 and r.json() == {
@@ -410,7 +407,10 @@ def test_case_64_verify_email_refuses_foreign_callback(
     for value in (token, "broken"):
         r = api.get("/verify-email", {"token": value, "callbackURL": callback})
         assert r.status_code == 403
-        assert r.json() == {"message": "Invalid callbackURL", "code": "INVALID_CALLBACK_URL"}
+        assert r.json() == {
+            "message": "Invalid callbackURL",
+            "code": "INVALID_CALLBACK_URL",
+        }
     user.refresh_from_db()
     assert user.email_verified is False
 
@@ -482,7 +482,9 @@ def test_case_67_forwarded_host_ignored_without_base_url(
     X-Forwarded-Proto are ignored; the link uses the (ALLOWED_HOSTS-checked)
     Host the server was addressed by."""
     box = Outbox()
-    better_auth_settings(BASE_URL=None, EMAIL_VERIFICATION={"SEND_VERIFICATION_EMAIL": box})
+    better_auth_settings(
+        BASE_URL=None, EMAIL_VERIFICATION={"SEND_VERIFICATION_EMAIL": box}
+    )
     user_factory("alice@example.test")
     client = api_factory(origin=None)
     headers = {

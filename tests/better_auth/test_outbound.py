@@ -62,7 +62,9 @@ def test_non_public_targets_are_refused_by_default(url: str, settings: object) -
         guard_url(url)
 
 
-def test_loopback_needs_an_explicit_setting(local_server: str, better_auth_settings) -> None:
+def test_loopback_needs_an_explicit_setting(
+    local_server: str, better_auth_settings
+) -> None:
     """Loopback is allowed only when OUTBOUND.ALLOW_LOOPBACK says so, never implicitly."""
     with pytest.raises(OutboundURLRefused):
         fetch(local_server + "/")

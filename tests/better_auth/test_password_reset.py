@@ -138,7 +138,10 @@ def test_case_64_untrusted_redirect_to(
         "/request-password-reset", {"email": "alice@example.test", "redirectTo": target}
     )
     assert r.status_code == 403
-    assert r.json() == {"message": "Invalid redirectURL", "code": "INVALID_REDIRECT_URL"}
+    assert r.json() == {
+        "message": "Invalid redirectURL",
+        "code": "INVALID_REDIRECT_URL",
+    }
     assert outbox.sent == [] and not Verification.objects.exists()
 
 
@@ -162,7 +165,9 @@ def test_callback_redirects_with_live_token(
         ("", "http://testserver/api/auth/error?error=INVALID_TOKEN"),
     ],
 )
-def test_callback_with_dead_token(api: AuthClient, callback: str, location: str) -> None:
+def test_callback_with_dead_token(
+    api: AuthClient, callback: str, location: str
+) -> None:
     """§3.1: unknown token → callbackURL?error=INVALID_TOKEN, or the auth
     server's /error page when callbackURL is empty."""
     r = api.get("/reset-password/unknown-token", {"callbackURL": callback})
@@ -198,7 +203,9 @@ def test_case_59_reset_is_single_use(
     token = request_token(api, outbox)
     r = api.post("/reset-password", {"token": token, "newPassword": NEW_PASSWORD})
     assert r.status_code == 200 and r.json() == {"status": True}
-    replay = api.post("/reset-password", {"token": token, "newPassword": "Other-pass-789"})
+    replay = api.post(
+        "/reset-password", {"token": token, "newPassword": "Other-pass-789"}
+    )
     assert replay.status_code == 400
     assert replay.json() == {"message": "Invalid token", "code": "INVALID_TOKEN"}
     assert can_sign_in(api_factory, NEW_PASSWORD)
@@ -250,7 +257,9 @@ def test_case_59e_sessions_revoked_when_configured(
     assert laptop.sign_in().status_code == 200 and phone.sign_in().status_code == 200
     assert Session.objects.filter(user=alice).count() == 2
     token = request_token(api_factory(), box)
-    r = api_factory().post("/reset-password", {"token": token, "newPassword": NEW_PASSWORD})
+    r = api_factory().post(
+        "/reset-password", {"token": token, "newPassword": NEW_PASSWORD}
+    )
     assert r.status_code == 200
     assert not Session.objects.filter(user=alice).exists()
     assert laptop.get("/get-session").content == b"null"

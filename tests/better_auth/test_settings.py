@@ -130,7 +130,9 @@ def test_unknown_deeply_nested_key_is_refused() -> None:
     """Three levels deep the dotted path is still complete."""
     config = _with(SESSION={"COOKIE_CACHE": {"MAXAGE": 5}})
     with override_settings(BETTER_AUTH=config):
-        with pytest.raises(ImproperlyConfigured, match=r"SESSION\.COOKIE_CACHE\.MAXAGE"):
+        with pytest.raises(
+            ImproperlyConfigured, match=r"SESSION\.COOKIE_CACHE\.MAXAGE"
+        ):
             auth_settings.SESSION  # noqa: B018
 
 
@@ -252,7 +254,9 @@ def test_free_form_sections_take_any_key() -> None:
         assert "/sign-in/email" in auth_settings.RATE_LIMIT.CUSTOM_RULES
 
 
-def test_base_url_falls_back_to_better_auth_url(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base_url_falls_back_to_better_auth_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """BETTER_AUTH_URL is read as Better Auth reads it; the setting wins."""
     monkeypatch.setenv("BETTER_AUTH_URL", "https://env.example.test/")
     with override_settings(BETTER_AUTH=_with(BASE_URL=None)):

@@ -66,7 +66,8 @@ def test_create_user_writes_a_credential_account(user_factory: Any) -> None:
     assert account.issuer == CREDENTIAL_ISSUER
     assert account.account_id == user.pk
     assert account.password.startswith("md5$")
-    assert not hasattr(User, "password") or User.password is None
+    assert "password" not in [f.column for f in User._meta.concrete_fields]
+    assert User.objects.get(pk=user.pk).password == account.password
     assert user.check_password("dave-password-1")
     assert not user.check_password("wrong-password-1")
 
@@ -167,33 +168,44 @@ def test_session_auth_hash_changes_with_the_password(user_factory: Any) -> None:
 
 def test_session_auth_hash_honours_secret_key_fallbacks(user_factory: Any) -> None:
     """After a SECRET_KEY rotation Django sessions survive via the fallbacks."""
+    from django.conf import settings
+
     user = user_factory("lee@example.test", "lee-password-1")
     client = Client()
     assert client.login(email="lee@example.test", password="lee-password-1")
+    old_hash = user.get_session_auth_hash()
     with override_settings(
-        SECRET_KEY="rotated-" + "k" * 50,
-        SECRET_KEY_FALLBACKS=["test-django-secret-key-not-for-production-0123456789"],
+        SECRET_KEY="rotated-" + "k" * 50, SECRET_KEY_FALLBACKS=[settings.SECRET_KEY]
     ):
         fresh = User.objects.get(pk=user.pk)
-        assert fresh.get_session_auth_hash() != user.get_session_auth_hash()
-        assert user.get_session_auth_hash() in list(
-            fresh.get_session_auth_fallback_hash()
-        )
+        assert fresh.get_session_auth_hash() != old_hash
+        assert old_hash in list(fresh.get_session_auth_fallback_hash())
+        assert client.get("/drf/page").status_code == 200
 
 
 def test_authenticate_by_email_and_password(user_factory: Any) -> None:
     """authenticate() checks the credential account; email case is ignored."""
     user = user_factory("mia@example.test", "mia-password-1")
     request = RequestFactory().post("/")
-    assert authenticate(request, email="Mia@Example.test", password="mia-password-1") == user
-    assert authenticate(request, username="mia@example.test", password="mia-password-1") == user
-    assert authenticate(request, email="mia@example.test", password="nope-nope-1") is None
+    assert (
+        authenticate(request, email="Mia@Example.test", password="mia-password-1")
+        == user
+    )
+    assert (
+        authenticate(request, username="mia@example.test", password="mia-password-1")
+        == user
+    )
+    assert (
+        authenticate(request, email="mia@example.test", password="nope-nope-1") is None
+    )
     assert authenticate(request, email="nobody@example.test", password="x") is None
 
 
 def test_authenticate_refuses_inactive_users(user_factory: Any) -> None:
     user_factory("ned@example.test", "ned-password-1", is_active=False)
-    assert authenticate(None, email="ned@example.test", password="ned-password-1") is None
+    assert (
+        authenticate(None, email="ned@example.test", password="ned-password-1") is None
+    )
 
 
 def test_async_authenticate(user_factory: Any) -> None:
@@ -227,13 +239,14 @@ def test_django_permissions_work(user_factory: Any) -> None:
 
     user = user_factory("quin@example.test")
     assert not user.has_perm("better_auth.view_session")
-    user.user_permissions.add(Permission.objects.get(codename="view_session"))
+    perms = Permission.objects.filter(content_type__app_label="better_auth")
+    user.user_permissions.add(perms.get(codename="view_session"))
     user = User.objects.get(pk=user.pk)
     assert user.has_perm("better_auth.view_session")
     assert not user.has_perm("better_auth.delete_session")
 
     group = Group.objects.create(name="support")
-    group.permissions.add(Permission.objects.get(codename="delete_session"))
+    group.permissions.add(perms.get(codename="delete_session"))
     user.groups.add(group)
     user = User.objects.get(pk=user.pk)
     assert user.has_perm("better_auth.delete_session")
@@ -269,11 +282,15 @@ def test_superuser_signs_in_through_the_admin_login_form(db: None) -> None:
     client = Client()
     response = client.post(
         "/admin/login/",
-        {"username": "Boss@Example.test", "password": "boss-password-1", "next": "/admin/"},
+        {
+            "username": "Boss@Example.test",
+            "password": "boss-password-1",
+            "next": "/admin/",
+        },
     )
     assert response.status_code == 302 and response["Location"] == "/admin/"
     page = client.get("/admin/")
-    assert page.status_code == 200 and b"boss@example.test" in page.content
+    assert page.status_code == 200 and b"Welcome" in page.content
 
     wrong = Client().post(
         "/admin/login/", {"username": "boss@example.test", "password": "wrong-pass-1"}
@@ -293,6 +310,39 @@ def test_password_change_ends_django_admin_sessions(db: None) -> None:
     boss.save()
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_password_reset_tokens_die_with_the_password(user_factory: Any) -> None:
+    """Django's reset tokens hash user.password, i.e. the credential hash."""
+    from django.contrib.auth.tokens import default_token_generator
+
+    user = user_factory("sam@example.test", "sam-password-1")
+    token = default_token_generator.make_token(user)
+    assert default_token_generator.check_token(User.objects.get(pk=user.pk), token)
+    user.set_password("sam-password-2")
+    user.save()
+    assert not default_token_generator.check_token(User.objects.get(pk=user.pk), token)
+
+
+def test_assigning_a_hash_writes_it_on_save(user_factory: Any) -> None:
+    """user.password = <encoded> behaves as on Django's own user model."""
+    from django.contrib.auth.hashers import make_password
+
+    user = user_factory("tia@example.test", "tia-password-1")
+    user.password = make_password("tia-password-2")
+    user.save()
+    assert User.objects.get(pk=user.pk).check_password("tia-password-2")
+
+
+def test_model_init_and_full_clean_leave_the_password_alone(
+    user_factory: Any,
+) -> None:
+    user = user_factory("uma@example.test", "uma-password-1")
+    fresh = User.objects.get(pk=user.pk)
+    fresh.full_clean()
+    fresh.save()
+    assert User.objects.get(pk=user.pk).check_password("uma-password-1")
+    assert User(email="new@example.test").password is None
 
 
 def test_str_and_names(user_factory: Any) -> None:

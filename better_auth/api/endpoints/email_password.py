@@ -9,15 +9,19 @@ from .. import schema as s
 from ..context import JSON, Context
 from ..registry import endpoint
 
+# Better Auth: z.object({...}).and(z.record(z.string(), z.any())); the
+# password must be non-empty and ``image`` is a string or absent, never null.
 SIGN_UP = s.Schema(
     {
         "name": s.string(),
         "email": s.email(),
-        "password": s.string(),
-        "image": s.string(optional=True, nullable=True),
+        "password": s.string(min_length=1),
+        "image": s.string(optional=True),
         "callbackURL": s.string(optional=True),
         "rememberMe": s.boolean(optional=True),
-    }
+    },
+    containers=("object", "record"),
+    required=True,
 )
 
 SIGN_IN = s.Schema(
@@ -26,7 +30,8 @@ SIGN_IN = s.Schema(
         "password": s.string(),
         "callbackURL": s.string(optional=True),
         "rememberMe": s.boolean(optional=True),
-    }
+    },
+    required=True,
 )
 
 

@@ -18,7 +18,11 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 @endpoint("/get-session", ("GET", "POST"), query=GET_SESSION_QUERY)
 def get_session(ctx: Context) -> JSON:
-    """The current session or JSON ``null``; never cached by intermediaries."""
+    """The current session or JSON ``null``; never cached by intermediaries.
+
+    The no-store headers are set first, so error answers carry them too.
+    """
+    ctx.headers.update(NO_STORE)
     defer = auth_settings.SESSION.DEFER_SESSION_REFRESH
     if ctx.method == "POST" and not defer:
         raise APIError(405, "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED")
@@ -32,7 +36,7 @@ def get_session(ctx: Context) -> JSON:
     body = current.as_json() if current is not None else None
     if body is not None and defer and ctx.method == "GET":
         body["needsRefresh"] = sessions.refresh_due(current.session)
-    return JSON(body, headers=dict(NO_STORE))
+    return JSON(body)
 
 
 @endpoint("/sign-out", "POST", body=s.Schema(
@@ -56,15 +60,26 @@ def list_sessions(ctx: Context) -> list[dict[str, Any]]:
     return [session_json(row) for row in rows]
 
 
-@endpoint("/revoke-session", "POST", session="sensitive", body=s.Schema({"token": s.string()}))
+@endpoint(
+    "/revoke-session",
+    "POST",
+    session="sensitive",
+    body=s.Schema({"token": s.string()}, required=True),
+)
 def revoke_session(ctx: Context) -> dict[str, bool]:
-    sessions.revoke_session(ctx.session.user, ctx.body["token"])
+    """Revoke one session; revoking the caller's own also expires its cookies."""
+    token = ctx.body["token"]
+    sessions.revoke_session(ctx.session.user, token)
+    if token == ctx.session.session.token:
+        sessions.clear_session_cookies(ctx.jar)
     return {"status": True}
 
 
 @endpoint("/revoke-sessions", "POST", session="sensitive")
 def revoke_sessions(ctx: Context) -> dict[str, bool]:
+    """Revoke every session, the current one too, so its cookies are expired."""
     sessions.revoke_all_sessions(ctx.session.user)
+    sessions.clear_session_cookies(ctx.jar)
     return {"status": True}
 
 

@@ -14,13 +14,16 @@ CHANGE_PASSWORD = s.Schema(
         "newPassword": s.string(),
         "currentPassword": s.string(),
         "revokeOtherSessions": s.boolean(optional=True),
-    }
+    },
+    required=True,
 )
+# Better Auth: z.record(z.string(), z.any()); the handler picks its fields.
+UPDATE_USER = s.Schema(passthrough=True, containers=("record",), required=True)
 
 
-@endpoint("/update-user", "POST", session="session")
+@endpoint("/update-user", "POST", session="session", body=UPDATE_USER)
 def update_user(ctx: Context) -> dict[str, bool]:
-    user = profile.update_user(ctx.session.user, ctx.raw_body)
+    user = profile.update_user(ctx.session.user, ctx.body)
     current = ctx.session
     current.user = user
     remember = not _dont_remember(ctx)
@@ -49,7 +52,10 @@ def change_password(ctx: Context) -> dict[str, Any]:
 
 
 @endpoint(
-    "/verify-password", "POST", session="sensitive", body=s.Schema({"password": s.string()})
+    "/verify-password",
+    "POST",
+    session="sensitive",
+    body=s.Schema({"password": s.string()}, required=True),
 )
 def verify_password(ctx: Context) -> dict[str, bool]:
     profile.verify_password(ctx.session.user, ctx.body["password"])

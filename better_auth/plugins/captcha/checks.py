@@ -6,6 +6,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
 from ...conf import auth_settings
 from .verifiers import PROVIDERS
@@ -16,17 +17,22 @@ def check_captcha_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     """An installed but unconfigured plugin protects nothing: say so loudly."""
     if not apps.is_installed("better_auth.plugins.captcha"):
         return []
-    cfg = auth_settings.CAPTCHA
+    try:
+        cfg = auth_settings.CAPTCHA
+    except ImproperlyConfigured:
+        return []  # better_auth.E000 already reports the broken settings
     if cfg.VERIFIER is not None:
         return []
     if not cfg.PROVIDER:
+        # A warning, not an error: installing the app before configuring it
+        # must not stop the project from starting.
         return [
-            checks.Error(
+            checks.Warning(
                 "The captcha plugin is installed but CAPTCHA PROVIDER is not set; "
                 "no endpoint is protected.",
                 hint=f"Set BETTER_AUTH['CAPTCHA']['PROVIDER'] to one of "
                 f"{', '.join(PROVIDERS)} (and SECRET_KEY), or set VERIFIER.",
-                id="better_auth_captcha.E001",
+                id="better_auth_captcha.W001",
             )
         ]
     if cfg.PROVIDER not in PROVIDERS:

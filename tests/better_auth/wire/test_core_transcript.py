@@ -141,7 +141,9 @@ class Replay:
         expected = exchange["response"]
         problems: list[str] = []
         if response.status_code != expected["status"]:
-            problems.append(f"status {response.status_code}, expected {expected['status']}")
+            problems.append(
+                f"status {response.status_code}, expected {expected['status']}"
+            )
         if exchange["case"] in STATUS_ONLY:
             return problems
         problems += self.compare_headers(expected["headers"], response)
@@ -174,7 +176,9 @@ class Replay:
                 problems += self.match(want, got, f"header {name}")
         return problems
 
-    def compare_cookies(self, expected: list[dict[str, Any]], response: Any) -> list[str]:
+    def compare_cookies(
+        self, expected: list[dict[str, Any]], response: Any
+    ) -> list[str]:
         actual = [parse_set_cookie(m.OutputString()) for m in response.cookies.values()]
         names = [c["name"] for c in actual]
         wanted = [c["name"] for c in expected]
@@ -184,7 +188,9 @@ class Replay:
         for want, got in zip(expected, actual, strict=True):
             where = f"Set-Cookie {want['name']}"
             if got["attrs"] != want["attrs"]:
-                problems.append(f"{where} attributes {got['attrs']}, expected {want['attrs']}")
+                problems.append(
+                    f"{where} attributes {got['attrs']}, expected {want['attrs']}"
+                )
             value = want["value"]
             if value and "." in value and PLACEHOLDER.search(value):
                 # "<token#n>.<cookiesig#m>": the wire form, split at the last dot.
@@ -232,7 +238,11 @@ class Replay:
     def match_string(self, expected: str, actual: str, where: str) -> list[str]:
         parts = _TOKEN_SPLIT.split(expected)
         if len(parts) == 1:
-            return [] if actual == expected else [f"{where}: {actual!r}, expected {expected!r}"]
+            return (
+                []
+                if actual == expected
+                else [f"{where}: {actual!r}, expected {expected!r}"]
+            )
         pattern, names = "", []
         for index, part in enumerate(parts):
             if index % 2 == 0:

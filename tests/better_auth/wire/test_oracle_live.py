@@ -25,7 +25,9 @@ from .transcript import DATA, load, normalise
 
 pytestmark = [
     pytest.mark.interop,
-    pytest.mark.skipif(not os.environ.get("ORACLE_URL"), reason="ORACLE_URL is not set"),
+    pytest.mark.skipif(
+        not os.environ.get("ORACLE_URL"), reason="ORACLE_URL is not set"
+    ),
 ]
 
 REPO = Path(__file__).resolve().parents[3]
