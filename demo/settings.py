@@ -28,7 +28,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "oauth2_provider",
     "better_auth",
-    "better_auth.plugins.captcha",
     "better_auth_oauth_provider",
     "better_auth_sso",
     "better_auth_scim",

@@ -128,11 +128,25 @@ def _from_cache(ctx: Context, token: str) -> SessionContext | None:
     raw = ctx.cookies.get(_cookie_name(SESSION_DATA))
     if not raw:
         return None
+    version = str(cache.VERSION)
     if cache.STRATEGY == "jwt":
-        data = cookie_cache.decode_jwt(raw, auth_settings.secrets(), int(clock.now().timestamp()))
+        data = cookie_cache.decode_jwt(
+            raw,
+            auth_settings.secrets(),
+            int(clock.now().timestamp()),
+            session_token=token,
+            version=version,
+        )
     else:
-        data = cookie_cache.decode_compact(raw, auth_settings.secrets(), clock.now_ms())
-    restored = _restore(data, token, str(cache.VERSION)) if data else None
+        data = cookie_cache.decode_compact(
+            raw,
+            auth_settings.secrets(),
+            clock.now_ms(),
+            session_token=token,
+            version=version,
+        )
+    # The decoders answer {"session": <cached payload>, "expiresAt": ms}.
+    restored = _restore(data["session"], token, version) if data else None
     if restored is None:
         ctx.jar.expire(SESSION_DATA)
     return restored

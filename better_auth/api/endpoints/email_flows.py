@@ -28,6 +28,7 @@ from django.http import HttpResponse
 
 from ... import signals
 from ...conf import auth_settings
+from ...cookies import DONT_REMEMBER, read_signed
 from ...errors import APIError
 from ...mail import PendingEmail
 from ...models import User
@@ -81,7 +82,8 @@ class SendAfterResponse(HttpResponse):
 
     WSGI and ASGI servers call ``close()`` after the body has gone out; the
     emails go before ``request_finished`` fires, so database connections are
-    still cleaned up afterwards as usual.
+    still cleaned up afterwards as usual. An after-hook that replaces this
+    response with another one drops the emails.
     """
 
     def __init__(self, body: Any, emails: list[PendingEmail]) -> None:
@@ -108,8 +110,6 @@ def _check_callback(ctx: Context, value: Any) -> None:
 
 
 def _remember(ctx: Context) -> bool:
-    from ...cookies import DONT_REMEMBER, read_signed
-
     return not read_signed(ctx.cookies, DONT_REMEMBER)
 
 
