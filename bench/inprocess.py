@@ -6,7 +6,7 @@ less than for a wrk run. ``--cprofile`` adds the top functions by own and by
 cumulative time; that is where to look when a target in bench/run.sh is
 missed.
 
-    .venv/bin/python bench/inprocess.py            # ours (db, cookie cache) and the floor
+    .venv/bin/python bench/inprocess.py       # ours (db, cookie cache), the floor
     .venv/bin/python bench/inprocess.py --cprofile --app ours
 
 Needs DATABASE_URL (PostgreSQL, migrated, e.g. the benchmark's bench_ours).
@@ -77,7 +77,9 @@ def _sign_in(host: str) -> str:
     if response.status_code != 200:
         raise SystemExit(f"could not sign in: {response.status_code}")
     return "; ".join(
-        f"{name}={morsel.value}" for name, morsel in response.cookies.items() if morsel.value
+        f"{name}={morsel.value}"
+        for name, morsel in response.cookies.items()
+        if morsel.value
     )
 
 
@@ -107,7 +109,9 @@ def measure(app_name: str, cookie: str | None, rounds: int, profile: bool) -> di
 
     body = once()
     if not statuses[-1].startswith("200") or body == b"null":
-        raise SystemExit(f"{app_name}: get-session answered {statuses[-1]} {body[:80]!r}")
+        raise SystemExit(
+            f"{app_name}: get-session answered {statuses[-1]} {body[:80]!r}"
+        )
     for _ in range(50):
         once()
     profiler = cProfile.Profile() if profile else None

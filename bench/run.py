@@ -15,10 +15,13 @@ Ours and the floor share the PostgreSQL database ``bench_ours``; Better Auth
 has ``bench_better_auth``; both are dropped and created anew on every run. wrk
 sends the load (``bench/lua/*.lua``): a warm-up, then the measured run.
 
-Environment knobs: BENCH_DURATION (10 s), BENCH_WARMUP (3 s),
-BENCH_CONNECTIONS (8), BENCH_WRK_THREADS (1), BENCH_OUT (a fresh directory
-under /tmp for logs and results.json), BENCH_PG (postgres://postgres@127.0.0.1:5432),
-BENCH_ONLY (comma-separated subset of ours,floor,better-auth).
+Environment knobs (defaults in brackets): BENCH_DURATION [10 s],
+BENCH_WARMUP [3 s], BENCH_CONNECTIONS [8], BENCH_WRK_THREADS [1],
+BENCH_REPEAT [2 measured runs per case, the fastest kept], BENCH_QUIET [0.15]
+and BENCH_QUIET_WAIT [90 s]: before each run, wait at most that long for the
+machine to be at most 15% busy; BENCH_OUT [a new directory under /tmp] for
+logs, results.json and table.txt; BENCH_PG [postgres://postgres@127.0.0.1:5432];
+BENCH_ONLY [all]: a comma-separated subset of ours, floor, better-auth.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "1"))
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+REPEAT = int(os.environ.get("BENCH_REPEAT", "2"))
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 WORKERS = 2
 THREADS = 4
@@ -389,36 +393,50 @@ def wait_for_quiet() -> float:
 def wrk(
     server: Server, scenario: str, script: str, path: str, extra_env: dict[str, str]
 ) -> Result:
+    """Warm up, then BENCH_REPEAT measured runs; the fastest one is kept.
+
+    Foreign load on a shared machine only ever slows a run down, so the best
+    of several is the closest to what the server can do; every run's rate is
+    kept in ``all_rps``.
+    """
     env = dict(os.environ)
     env.update(extra_env)
     env["BENCH_ORIGIN"] = server.origin
     url = server.origin + path
-    base = [
-        "wrk",
-        f"-t{WRK_THREADS}",
-        f"-c{CONNECTIONS}",
-        "--timeout",
-        "10s",
-        "-s",
-        str(LUA / script),
-    ]
+    base = ["wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", "--timeout", "10s"]
+    base += ["-s", str(LUA / script)]
     subprocess.run(
         [*base, f"-d{WARMUP}s", url], env=env, check=True, capture_output=True
     )
-    idle_before = wait_for_quiet()
+    runs = [
+        measure(server, [*base, f"-d{DURATION}s", "--latency", url], env)
+        for _ in range(REPEAT)
+    ]
+    figures = max(runs, key=lambda f: f["rps"])
+    figures["all_rps"] = [f["rps"] for f in runs]
+    figures["all_foreign"] = [f["foreign_cpu_share"] for f in runs]
+    log(
+        f"  {server.name:22} {scenario:19} {figures['rps']:8.1f} req/s  "
+        f"p50 {figures['p50_ms']:7.2f} ms  p99 {figures['p99_ms']:7.1f} ms  "
+        f"cpu {figures['cpu_ms']:6.2f} ms/req (db {figures['db_cpu_ms']:.2f})  "
+        f"bad {figures['non200'] + figures['null_bodies']}  "
+        f"set-cookie {figures['with_set_cookie']}  "
+        f"foreign {figures['foreign_cpu_share']:.0%}  "
+        f"runs {[round(x) for x in figures['all_rps']]}"
+    )
+    return Result(server.name, scenario, figures)
+
+
+def measure(server: Server, cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """One wrk run with the CPU accounting around it."""
+    busy_before = wait_for_quiet()
     assert server.proc is not None
     backends = pg_backends(server.db)
     app0 = session_ticks(server.proc.pid)
     db0 = pids_ticks(backends)
     busy0, total0 = system_ticks()
     children0 = os.times()
-    done = subprocess.run(
-        [*base, f"-d{DURATION}s", "--latency", url],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    done = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
     children1 = os.times()
     busy1, total1 = system_ticks()
     app1 = session_ticks(server.proc.pid)
@@ -440,24 +458,16 @@ def wrk(
     capacity = (total1 - total0) / TICK
     foreign = max(busy - app - dbs - wrk_cpu, 0.0)
     figures.update(
-        busy_before=round(idle_before, 3),
+        busy_before=round(busy_before, 3),
         app_cpu_ms=round(app * 1000 / requests, 3),
         db_cpu_ms=round(dbs * 1000 / requests, 3),
         cpu_ms=round((app + dbs) * 1000 / requests, 3),
         wrk_cpu_share=round(wrk_cpu / capacity, 3),
         foreign_cpu_share=round(foreign / capacity, 3),
         idle_share=round(1 - busy / capacity, 3),
-        command=" ".join([*base, f"-d{DURATION}s", "--latency", url]),
+        command=" ".join(cmd),
     )
-    log(
-        f"  {server.name:22} {scenario:19} {figures['rps']:8.1f} req/s  "
-        f"p50 {figures['p50_ms']:7.2f} ms  p99 {figures['p99_ms']:7.1f} ms  "
-        f"cpu {figures['cpu_ms']:6.2f} ms/req (db {figures['db_cpu_ms']:.2f})  "
-        f"bad {figures['non200'] + figures['null_bodies']}  "
-        f"set-cookie {figures['with_set_cookie']}  "
-        f"foreign {figures['foreign_cpu_share']:.0%}"
-    )
-    return Result(server.name, scenario, figures)
+    return figures
 
 
 SESSION = "/api/auth/get-session"

@@ -61,7 +61,9 @@ def cookie(name: str) -> CookieSpec:
             attrs["domain"] = domain
     attrs.update(_normalise(auth_settings.DEFAULT_COOKIE_ATTRIBUTES))
     override = auth_settings.COOKIES.get(name) or {}
-    attrs.update(_normalise(override.get("ATTRIBUTES") or override.get("attributes") or {}))
+    attrs.update(
+        _normalise(override.get("ATTRIBUTES") or override.get("attributes") or {})
+    )
     full = override.get("NAME") or override.get("name") or f"{prefix}.{name}"
     if secure:
         full = f"__Secure-{full}"

@@ -78,7 +78,7 @@ BASE_ERROR_CODES: dict[str, str] = {
     "BAD_REQUEST": "Bad Request",
     "UNSUPPORTED_MEDIA_TYPE": "Unsupported media type",
     "validation_failed": "User validation failed",
-    "validation_source_missing": "User validation source missing",
+    "validation_source_missing": "User validation source is required",
     # Captcha.
     "MISSING_RESPONSE": "Missing CAPTCHA response",
     "VERIFICATION_FAILED": "Captcha verification failed",

@@ -8,3 +8,8 @@ class BetterAuthI18nConfig(AppConfig):
     label = "better_auth_i18n"
     verbose_name = "Better Auth: Translations"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import conf
+
+        conf.register()

@@ -8,3 +8,8 @@ class BetterAuthOauthProviderConfig(AppConfig):
     label = "better_auth_oauth_provider"
     verbose_name = "Better Auth: OAuth 2.1 / OpenID Connect provider"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import conf
+
+        conf.register()

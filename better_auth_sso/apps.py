@@ -8,3 +8,8 @@ class BetterAuthSsoConfig(AppConfig):
     label = "better_auth_sso"
     verbose_name = "Better Auth: Enterprise SSO"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import conf
+
+        conf.register()

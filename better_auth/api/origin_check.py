@@ -116,9 +116,7 @@ def _js_truthy(value: Any) -> bool:
     return bool(value)
 
 
-def check_redirect_value(
-    value: Any, label: str, code: str, trusted: list[str]
-) -> None:
+def check_redirect_value(value: Any, label: str, code: str, trusted: list[str]) -> None:
     """Refuse a client-supplied redirect target that is not trusted.
 
     A falsy value (JavaScript truthiness) is no target and is left to the

@@ -2,7 +2,10 @@
 
 disabled paths → rate limit → request-level plugin checks (captcha) → route
 match → body parsing → origin / CSRF checks → before-hooks → schema
-validation → session requirement → handler → after-hooks (core-surface §1).
+validation → login CSRF (``form_csrf`` endpoints) → session requirement →
+handler → after-hooks (core-surface §1). The login CSRF check and the
+session requirement are endpoint middlewares in Better Auth, which run after
+validation, so a malformed body is a 400 before either is looked at.
 """
 
 from __future__ import annotations
@@ -218,4 +221,3 @@ def _parse_body(request: HttpRequest, endpoint: Endpoint) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise APIError(400, "BAD_REQUEST", "Invalid JSON in request body") from None
-

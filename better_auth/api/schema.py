@@ -84,14 +84,21 @@ class Field:
             "string_list": isinstance(value, list),
             "string_map": isinstance(value, dict),
         }[self.kind]
-        expected = {"string_list": "array", "string_map": "record"}.get(self.kind, self.kind)
+        expected = {"string_list": "array", "string_map": "record"}.get(
+            self.kind, self.kind
+        )
         if expected == "record":
             expected = "object"
         if not ok:
-            return value, f"Invalid input: expected {expected}, received {_type_name(value)}"
+            return (
+                value,
+                f"Invalid input: expected {expected}, received {_type_name(value)}",
+            )
         if self.kind == "string_list" and not all(isinstance(v, str) for v in value):
             return value, "Invalid input: expected string"
-        if self.kind == "string_map" and not all(isinstance(v, str) for v in value.values()):
+        if self.kind == "string_map" and not all(
+            isinstance(v, str) for v in value.values()
+        ):
             return value, "Invalid input: expected string"
         if self.check is not None:
             problem = self.check(value)
@@ -117,7 +124,9 @@ def string(
 
 def email(*, optional: bool = False) -> Field:
     return Field(
-        "string", optional, check=lambda v: None if is_email(v) else "Invalid email address"
+        "string",
+        optional,
+        check=lambda v: None if is_email(v) else "Invalid email address",
     )
 
 
@@ -192,5 +201,7 @@ class Schema:
                 if name not in self.fields:
                     problems.append(f'[{where}] Unrecognized key: "{name}"')
         if problems:
-            raise APIError(400, "VALIDATION_ERROR", "; ".join(problems), status_text="400")
+            raise APIError(
+                400, "VALIDATION_ERROR", "; ".join(problems), status_text="400"
+            )
         return out

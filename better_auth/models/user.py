@@ -46,6 +46,8 @@ class UserManager(BaseUserManager["User"]):
     ) -> User:
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
+        if extra["is_staff"] is not True or extra["is_superuser"] is not True:
+            raise ValueError("A superuser must have is_staff and is_superuser set.")
         return self.create_user(email, password, **extra)
 
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from .. import clock, signals
+from ..api.schema import is_email
 from ..conf import auth_settings
 from ..errors import APIError
 from ..hooks import validate_user_info
 from ..models import Session, User
 from ..models._ids import new_id
 from ..models.user import normalize_email
-from ..api.schema import is_email
 from . import passwords
 from .sessions import create_session
 
@@ -45,8 +45,13 @@ def _enumeration_safe() -> bool:
 def _synthetic_user(email: str, name: str, image: str | None) -> User:
     now = clock.now()
     return User(
-        id=new_id(), email=email, name=name, image=image,
-        email_verified=False, created_at=now, updated_at=now,
+        id=new_id(),
+        email=email,
+        name=name,
+        image=image,
+        email_verified=False,
+        created_at=now,
+        updated_at=now,
     )
 
 
@@ -59,12 +64,14 @@ def sign_up_email(
     ip_address: str | None,
     user_agent: str | None,
     remember_me: bool = True,
+    callback_url: str | None = None,
 ) -> SignUpResult:
     """Create a user with a credential account and, when allowed, a session.
 
     In enumeration-safe mode (email verification required, or no automatic
     sign-in) a duplicate email answers with the same shape as a success,
-    carrying a synthetic user, as Better Auth 1.7 does.
+    carrying a synthetic user, as Better Auth 1.7 does. ``callback_url``
+    (already origin-checked) goes into the verification link.
     """
     cfg = auth_settings.EMAIL_AND_PASSWORD
     if not cfg.ENABLED or cfg.DISABLE_SIGN_UP:
@@ -77,7 +84,9 @@ def sign_up_email(
     if User.objects.filter(email=email).exists():
         passwords.burn_password_hash(password)
         if safe:
-            return SignUpResult(_synthetic_user(email, name, image), None, synthetic=True)
+            return SignUpResult(
+                _synthetic_user(email, name, image), None, synthetic=True
+            )
         raise APIError(422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL")
     try:
         validate_user_info(
@@ -86,18 +95,24 @@ def sign_up_email(
         )
     except APIError as error:
         if safe and error.status == 403:
-            return SignUpResult(_synthetic_user(email, name, image), None, synthetic=True)
+            return SignUpResult(
+                _synthetic_user(email, name, image), None, synthetic=True
+            )
         raise
     encoded = passwords.hash_password(password)
     try:
         with transaction.atomic():
             now = clock.now()
-            user = User(email=email, name=name, image=image, created_at=now, updated_at=now)
+            user = User(
+                email=email, name=name, image=image, created_at=now, updated_at=now
+            )
             user.save(force_insert=True)
             passwords.store_password_hash(user, encoded)
     except IntegrityError:
         if safe:
-            return SignUpResult(_synthetic_user(email, name, image), None, synthetic=True)
+            return SignUpResult(
+                _synthetic_user(email, name, image), None, synthetic=True
+            )
         raise APIError(422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL") from None
     logger.info("user %s signed up with email", user.pk)
     transaction.on_commit(
@@ -106,7 +121,7 @@ def sign_up_email(
     if _should_send_verification_on_sign_up():
         from .email_verification import send_verification_for
 
-        send_verification_for(user, callback_url=None)
+        send_verification_for(user, callback_url=callback_url)
     if not cfg.AUTO_SIGN_IN or cfg.REQUIRE_EMAIL_VERIFICATION:
         return SignUpResult(user, None)
     session = create_session(
@@ -120,7 +135,10 @@ def _should_send_verification_on_sign_up() -> bool:
     send_on = auth_settings.EMAIL_VERIFICATION.SEND_ON_SIGN_UP
     if send_on is None:
         send_on = auth_settings.EMAIL_AND_PASSWORD.REQUIRE_EMAIL_VERIFICATION
-    return bool(send_on) and auth_settings.EMAIL_VERIFICATION.SEND_VERIFICATION_EMAIL is not None
+    return (
+        bool(send_on)
+        and auth_settings.EMAIL_VERIFICATION.SEND_VERIFICATION_EMAIL is not None
+    )
 
 
 def sign_in_email(

@@ -15,7 +15,11 @@ from django.utils import timezone
 
 from ..conf import auth_settings
 from ..errors import APIError
-from ..hashers import BetterAuthScryptPasswordHasher, from_better_auth_hash, is_better_auth_hash
+from ..hashers import (
+    BetterAuthScryptPasswordHasher,
+    from_better_auth_hash,
+    is_better_auth_hash,
+)
 from ..models import Account, User
 from ..models.account import CREDENTIAL_ISSUER, CREDENTIAL_PROVIDER
 

@@ -106,5 +106,3 @@ def verify_password(user: User, password: str) -> None:
     ok, _ = passwords.verify_password(password, account.password if account else None)
     if not ok:
         raise APIError(400, "INVALID_PASSWORD")
-
-

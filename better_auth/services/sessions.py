@@ -253,14 +253,20 @@ def require_session(ctx: Context, *, mode: str = "session") -> SessionContext:
         raise APIError(401, "UNAUTHORIZED")
     if mode == "fresh":
         fresh_age = auth_settings.SESSION.FRESH_AGE
-        if fresh_age and current.session.created_at + timedelta(seconds=fresh_age) < clock.now():
+        if (
+            fresh_age
+            and current.session.created_at + timedelta(seconds=fresh_age) < clock.now()
+        ):
             raise APIError(403, "SESSION_NOT_FRESH")
     return current
 
 
 def is_fresh(session: Session) -> bool:
     fresh_age = auth_settings.SESSION.FRESH_AGE
-    return not fresh_age or session.created_at + timedelta(seconds=fresh_age) >= clock.now()
+    return (
+        not fresh_age
+        or session.created_at + timedelta(seconds=fresh_age) >= clock.now()
+    )
 
 
 def _emit_revoked(user_id: str, session_ids: list[str], reason: str) -> None:
@@ -316,7 +322,8 @@ def end_session(ctx: Context) -> None:
 def refresh_due(session: Session) -> bool:
     cfg = auth_settings.SESSION
     return (
-        session.expires_at - timedelta(seconds=cfg.EXPIRES_IN)
+        session.expires_at
+        - timedelta(seconds=cfg.EXPIRES_IN)
         + timedelta(seconds=cfg.UPDATE_AGE)
         <= clock.now()
     )

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -67,11 +68,21 @@ def data(user_factory: Any) -> dict[str, Any]:
             digest,
             verification.value,
             # The ciphertext at rest is no more displayable than the token.
-            Account.objects.filter(pk=social.pk).values_list("access_token", flat=True)[
-                0
-            ],
+            _raw_column("access_token", social.pk),
         ],
     }
+
+
+def _raw_column(column: str, pk: str) -> str:
+    """The stored (encrypted) value, bypassing the field's decryption."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column} FROM better_auth_account WHERE id = %s",
+            [pk],
+        )
+        value = cursor.fetchone()[0]
+    assert value.startswith("v1:") and ACCESS_TOKEN not in value
+    return value
 
 
 def _assert_no_secret(html: bytes, secrets: list[str]) -> None:
@@ -271,6 +282,21 @@ def test_admin_password_change_keeps_the_admin_signed_in(
     assert fresh.check_password("changed-by-admin-1")
     assert not fresh.check_password("alice-password-1")
     assert admin_client_.get("/admin/").status_code == 200
+
+
+def test_admin_can_remove_a_password(
+    admin_client_: Client, data: dict[str, Any]
+) -> None:
+    """Disabling password sign-in removes the credential account."""
+    user = data["user"]
+    response = admin_client_.post(
+        f"/admin/better_auth/user/{user.pk}/password/",
+        {"usable_password": "false", "unset-password": "1"},
+    )
+    assert response.status_code == 302
+    assert not Account.objects.filter(user=user, provider_id="credential").exists()
+    assert Account.objects.filter(user=user, provider_id="google").exists()
+    assert not User.objects.get(pk=user.pk).has_usable_password()
 
 
 def test_own_password_change_keeps_the_session(admin_client_: Client) -> None:

@@ -43,7 +43,10 @@ def test_case_55a_sign_up_stores_the_email_lower_cased(api: AuthClient) -> None:
 def test_case_55b_same_address_in_another_case_already_exists(
     api: AuthClient, api_factory: Any
 ) -> None:
-    """Case 55b: the lower-cased address again is 422 USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL."""
+    """Case 55b: the lower-cased address again is 422 USER_ALREADY_EXISTS_….
+
+    The full code is ``USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL``.
+    """
     api.sign_up("Bob@Example.test", PASSWORD, "Bob")
     r = api_factory().sign_up("bob@example.test", PASSWORD, "Bob")
     assert r.status_code == 422
@@ -78,7 +81,7 @@ def test_case_55b_enumeration_safe_sign_up_answers_like_a_new_user(
 
 
 def test_case_55c_sign_in_matches_any_case(api: AuthClient, api_factory: Any) -> None:
-    """Case 55c: ``BOB@EXAMPLE.TEST`` signs in to the account made as ``Bob@Example.test``."""
+    """Case 55c: ``BOB@EXAMPLE.TEST`` signs in to the ``Bob@Example.test`` account."""
     api.sign_up("Bob@Example.test", PASSWORD, "Bob")
     r = api_factory().sign_in("BOB@EXAMPLE.TEST", PASSWORD)
     assert r.status_code == 200, r.content
@@ -191,7 +194,10 @@ def test_case_58_failures_are_indistinguishable(
     expected = (
         401,
         json.dumps(
-            {"message": "Invalid email or password", "code": "INVALID_EMAIL_OR_PASSWORD"},
+            {
+                "message": "Invalid email or password",
+                "code": "INVALID_EMAIL_OR_PASSWORD",
+            },
             separators=(",", ":"),
         ).encode(),
         "application/json",
@@ -223,7 +229,10 @@ def _signed_in(better_auth_settings: Any, base_url: str, **settings: Any) -> Any
 def test_case_60a_https_cookies_are_secure_and_prefixed(
     db: None, better_auth_settings: Any
 ) -> None:
-    """Case 60a: on https the cookie is ``__Secure-…; Path=/; HttpOnly; Secure; SameSite=Lax``."""
+    """Case 60a: on https the cookie is prefixed, ``Secure``, ``HttpOnly``, ``Lax``.
+
+    ``__Secure-better-auth.session_token=…; Path=/; HttpOnly; Secure; SameSite=Lax``.
+    """
     r = _signed_in(better_auth_settings, "https://app.example.test")
     cookies = _set_cookies(r)
     assert list(cookies) == ["__Secure-better-auth.session_token"]
@@ -263,7 +272,7 @@ def test_case_60a_https_sign_out_expires_the_prefixed_cookies(
 def test_case_60b_http_localhost_cookies_have_no_prefix_and_no_secure(
     db: None, better_auth_settings: Any
 ) -> None:
-    """Case 60b: on ``http://localhost:3000`` the cookie is plain ``better-auth.session_token``."""
+    """Case 60b: on ``http://localhost:3000`` there is no prefix and no ``Secure``."""
     r = _signed_in(better_auth_settings, "http://localhost:3000")
     cookies = _set_cookies(r)
     assert list(cookies) == [SESSION_COOKIE]
@@ -291,7 +300,7 @@ def test_case_60c_same_site_none_on_https_is_secure(
 def test_case_60d_same_site_none_over_plain_http_is_a_configuration_error(
     better_auth_settings: Any,
 ) -> None:
-    """Case 60d: ``SameSite=None`` on ``http://app.example.test`` fails system check E004.
+    """Case 60d: ``SameSite=None`` on ``http://app.example.test`` fails check E004.
 
     Browsers drop a SameSite=None cookie that is not Secure (RFC 6265bis
     §4.1.2.7), so this is refused at start-up instead of shipping one.
@@ -323,7 +332,9 @@ def test_case_60d_https_same_site_none_passes_the_check(
 @pytest.fixture(params=["compact", "jwt"])
 def cookie_cache(request: Any, better_auth_settings: Any) -> Iterator[str]:
     better_auth_settings(
-        SESSION={"COOKIE_CACHE": {"ENABLED": True, "MAX_AGE": 300, "STRATEGY": request.param}},
+        SESSION={
+            "COOKIE_CACHE": {"ENABLED": True, "MAX_AGE": 300, "STRATEGY": request.param}
+        },
         USER={"DELETE_USER": {"ENABLED": True}},
     )
     with clock.freeze():
@@ -341,7 +352,9 @@ def revoked_device(db: None, cookie_cache: str, api_factory: Any) -> AuthClient:
     return device_a
 
 
-def test_case_61a_cached_session_lives_at_most_max_age(revoked_device: AuthClient) -> None:
+def test_case_61a_cached_session_lives_at_most_max_age(
+    revoked_device: AuthClient,
+) -> None:
     """Case 61a: the cache may still answer after revocation, never past ``maxAge``."""
     clock.advance(10)
     cached = revoked_device.get("/get-session").json()
@@ -350,8 +363,10 @@ def test_case_61a_cached_session_lives_at_most_max_age(revoked_device: AuthClien
     assert revoked_device.get("/get-session").content == b"null"
 
 
-def test_case_61b_disable_cookie_cache_reads_the_store(revoked_device: AuthClient) -> None:
-    """Case 61b: ``disableCookieCache=true`` answers ``null`` at once and expires cookies."""
+def test_case_61b_disable_cookie_cache_reads_the_store(
+    revoked_device: AuthClient,
+) -> None:
+    """Case 61b: ``disableCookieCache=true`` answers ``null`` and expires cookies."""
     clock.advance(10)
     r = revoked_device.get("/get-session", {"disableCookieCache": "true"})
     assert r.content == b"null"
@@ -377,7 +392,9 @@ def test_case_61c_expired_cache_with_a_good_signature_is_absent(
     assert r.cookies["better-auth.session_data"]["max-age"] == 0
 
 
-@pytest.mark.parametrize("path", ["/delete-user", "/revoke-sessions", "/verify-password"])
+@pytest.mark.parametrize(
+    "path", ["/delete-user", "/revoke-sessions", "/verify-password"]
+)
 def test_case_61d_sensitive_endpoints_ignore_the_cache(
     revoked_device: AuthClient, path: str
 ) -> None:

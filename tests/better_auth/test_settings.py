@@ -337,10 +337,20 @@ def test_rate_limit_enabled_defaults_to_not_debug() -> None:
 
 
 def test_sections_survive_copy() -> None:
-    """Sections can be copied (e.g. by debug tooling) without recursing."""
+    """Sections can be copied (as debuggers and caches do) without recursing."""
     import copy
     import pickle
 
     section = auth_settings.SESSION
     assert copy.deepcopy(section)["EXPIRES_IN"] == section.EXPIRES_IN
     assert pickle.loads(pickle.dumps(section)).EXPIRES_IN == section.EXPIRES_IN
+
+
+def test_optional_app_sections_are_accepted_when_the_app_is_installed(
+    better_auth_settings,
+) -> None:
+    """Each optional app registers its section, so an empty one is valid."""
+    from better_auth.conf import auth_settings
+
+    better_auth_settings(SSO={}, SCIM={}, OAUTH_PROVIDER={}, I18N={})
+    assert dict(auth_settings.SSO) == {}

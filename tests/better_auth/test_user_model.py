@@ -275,6 +275,42 @@ def test_createsuperuser_noinput_from_env(
     assert client.login(email="admin@example.test", password="admin-password-1")
     assert client.get("/admin/").status_code == 200
 
+    browser = Client()
+    response = browser.post(
+        "/admin/login/",
+        {
+            "username": "admin@example.test",
+            "password": "admin-password-1",
+            "next": "/admin/",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert browser.get("/admin/").status_code == 200
+
+
+def test_createsuperuser_interactive_asks_for_a_password(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command sees a password field and prompts for it."""
+    from io import StringIO
+
+    from django.contrib.auth.management.commands import createsuperuser
+
+    class TTY(StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    answers = {"Email": "Ops@Example.test", "Name": "Ops"}
+    monkeypatch.setattr(
+        "builtins.input",
+        lambda prompt="": next(v for k, v in answers.items() if prompt.startswith(k)),
+    )
+    monkeypatch.setattr(
+        createsuperuser.getpass, "getpass", lambda prompt="": "ops-password-long-1"
+    )
+    call_command("createsuperuser", stdin=TTY(), stdout=StringIO(), stderr=StringIO())
+    assert Client().login(email="ops@example.test", password="ops-password-long-1")
+
 
 def test_superuser_signs_in_through_the_admin_login_form(db: None) -> None:
     """The admin's own login form authenticates against the credential account."""

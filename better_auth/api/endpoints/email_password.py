@@ -47,6 +47,7 @@ def sign_up_email(ctx: Context) -> dict[str, Any]:
         ip_address=ctx.info.ip,
         user_agent=ctx.info.user_agent,
         remember_me=remember,
+        callback_url=b.get("callbackURL"),
     )
     if result.session is not None:
         set_session_cookie(ctx.jar, result.session, result.user, remember_me=remember)

@@ -39,13 +39,17 @@ def get_session(ctx: Context) -> JSON:
     return JSON(body)
 
 
-@endpoint("/sign-out", "POST", body=s.Schema(
-    {
-        "callbackURL": s.string(optional=True),
-        "disableRedirect": s.boolean(optional=True),
-        "state": s.string(optional=True),
-    }
-))
+@endpoint(
+    "/sign-out",
+    "POST",
+    body=s.Schema(
+        {
+            "callbackURL": s.string(optional=True),
+            "disableRedirect": s.boolean(optional=True),
+            "state": s.string(optional=True),
+        }
+    ),
+)
 def sign_out(ctx: Context) -> dict[str, bool]:
     sessions.end_session(ctx)
     return {"success": True}

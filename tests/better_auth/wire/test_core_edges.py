@@ -138,7 +138,7 @@ def test_change_password_refuses_an_over_long_current_password(
 def test_update_user_ignores_fields_it_does_not_own(
     alice: AuthClient, body: dict[str, Any]
 ) -> None:
-    """Unknown and server-only keys are dropped; nothing left is "No fields to update"."""
+    """Unknown and server-only keys are dropped: "No fields to update"."""
     r = alice.post("/update-user", body)
     assert r.status_code == 400
     assert _error(r) == {"message": "No fields to update"}
@@ -165,7 +165,7 @@ def test_update_user_body_must_be_a_record(
 
 
 def test_update_user_empty_email_is_not_an_email_change(alice: AuthClient) -> None:
-    """Only a truthy ``email`` is EMAIL_CAN_NOT_BE_UPDATED (JavaScript ``if (body.email)``)."""
+    """Only a truthy ``email`` is EMAIL_CAN_NOT_BE_UPDATED (``if (body.email)``)."""
     r = alice.post("/update-user", {"email": "", "name": "Renamed"})
     assert r.status_code == 200 and r.json() == {"status": True}
 
@@ -242,10 +242,14 @@ def test_login_csrf_runs_after_body_validation(api: AuthClient) -> None:
 def test_null_origin_same_origin_fetch_uses_the_request_origin(
     alice: AuthClient,
 ) -> None:
-    """``Origin: null`` with ``Sec-Fetch-Site: same-origin`` is checked as the request's origin."""
+    """``Origin: null`` on a same-origin fetch is judged as the request's origin."""
     r = alice.post(
         "/sign-out",
-        headers={"origin": "null", "sec-fetch-site": "same-origin", "host": "testserver"},
+        headers={
+            "origin": "null",
+            "sec-fetch-site": "same-origin",
+            "host": "testserver",
+        },
     )
     assert r.status_code == 200 and r.json() == {"success": True}
 
@@ -304,7 +308,7 @@ def test_falsy_callback_url_is_left_to_the_schema(
 def test_non_string_callback_url_is_refused_before_validation(
     alice: AuthClient,
 ) -> None:
-    """A truthy non-string callbackURL: 400 ``Invalid callbackURL: expected a string``."""
+    """Non-string callbackURL: 400 "Invalid callbackURL: expected a string"."""
     r = alice.sign_in(callbackURL=5)
     assert r.status_code == 400
     assert _error(r) == {"message": "Invalid callbackURL: expected a string"}
