@@ -38,7 +38,9 @@ def session_for_request(request: HttpRequest) -> SessionContext | None:
     if not hasattr(request, "_better_auth_session"):
         ctx = Context(request, request.method or "GET", request.path, {}, {}, {})
         try:
-            current = get_session(ctx)
+            # The cookie cache holds only the API's user fields; Django code
+            # needs the real row (is_staff, permissions), so read the store.
+            current = get_session(ctx, disable_cookie_cache=True)
         except APIError as error:
             # The store refused to extend the session: treat it as signed out.
             logger.info("no session for %s: %s", request.path, error.code)

@@ -3,9 +3,9 @@
 Each is sent with ``sender=`` the model class, from ``transaction.on_commit``,
 so a receiver never sees a change that was rolled back, and never runs inside
 the transaction that made it. Receivers must accept ``**kwargs``. No signal
-carries a password, a password hash or a cookie value; the ``session`` of
-``user_signed_in`` is the model instance, whose ``token`` is the session's
-bearer secret: a receiver must never log or store it.
+carries a password, a password hash, a token or a cookie value: sessions are
+named by id, never handed over as the model (whose ``token`` is a bearer
+secret).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ __all__ = [
 # sender=User. kwargs: user, method ("email", "social", "magic-link", ...).
 user_created = Signal()
 
-# sender=User. kwargs: user, session, method.
+# sender=User. kwargs: user, session_id, method.
 user_signed_in = Signal()
 
 # sender=Session. kwargs: user_id, session_id.

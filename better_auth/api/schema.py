@@ -160,7 +160,7 @@ class Schema:
     """An object schema. Unknown keys are dropped unless ``passthrough``.
 
     ``containers`` names the zod types the whole value must be, each
-    reporting its own issue when it is not an object: ``("object",)`` is
+    reporting its own error when it is not an object: ``("object",)`` is
     ``z.object(…)``, ``("record",)`` is ``z.record(…)`` and
     ``("object", "record")`` is ``z.object(…).and(z.record(…))``.
     ``required`` makes a missing body fail as zod's ``undefined`` does;

@@ -65,6 +65,7 @@ def sign_up_email(
     user_agent: str | None,
     remember_me: bool = True,
     callback_url: str | None = None,
+    auth_url: str | None = None,
 ) -> SignUpResult:
     """Create a user with a credential account and, when allowed, a session.
 
@@ -121,7 +122,7 @@ def sign_up_email(
     if _should_send_verification_on_sign_up():
         from .email_verification import send_verification_for
 
-        send_verification_for(user, callback_url=callback_url)
+        send_verification_for(user, callback_url=callback_url, auth_url=auth_url)
     if not cfg.AUTO_SIGN_IN or cfg.REQUIRE_EMAIL_VERIFICATION:
         return SignUpResult(user, None)
     session = create_session(
@@ -149,6 +150,7 @@ def sign_in_email(
     user_agent: str | None,
     remember_me: bool = True,
     callback_url: str | None = None,
+    auth_url: str | None = None,
 ) -> SignInResult:
     """Check the password and open a session.
 
@@ -174,7 +176,7 @@ def sign_in_email(
         if auth_settings.EMAIL_VERIFICATION.SEND_ON_SIGN_IN:
             from .email_verification import send_verification_for
 
-            send_verification_for(user, callback_url=callback_url)
+            send_verification_for(user, callback_url=callback_url, auth_url=auth_url)
         raise APIError(403, "EMAIL_NOT_VERIFIED")
     session = create_session(
         user, ip_address=ip_address, user_agent=user_agent, remember_me=remember_me
@@ -187,6 +189,6 @@ def _signed_in(user: User, session: Session, method: str = "email") -> None:
     logger.info("user %s signed in (session %s)", user.pk, session.pk)
     transaction.on_commit(
         lambda: signals.user_signed_in.send(
-            sender=User, user=user, session=session, method=method
+            sender=User, user=user, session_id=session.pk, method=method
         )
     )

@@ -94,8 +94,8 @@ def test_sign_up_sends_user_created_and_user_signed_in(
 
     signed_in = recorder.one("user_signed_in")
     assert signed_in["sender"] is User
-    assert _session_kwarg_keys(signed_in) == {"sender", "user", "session", "method"}
-    assert signed_in["session"].user_id == user.pk
+    assert _session_kwarg_keys(signed_in) == {"sender", "user", "session_id", "method"}
+    assert Session.objects.get(pk=signed_in["session_id"]).user_id == user.pk
     for kwargs in (created, signed_in):
         _assert_no_secret(kwargs, PASSWORD, token)
 

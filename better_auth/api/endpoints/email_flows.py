@@ -239,7 +239,7 @@ def _sign_in_after_verification(ctx: Context, user: User) -> None:
     logger.info("user %s signed in by email verification", user.pk)
     transaction.on_commit(
         lambda: signals.user_signed_in.send(
-            sender=User, user=user, session=session, method="email-verification"
+            sender=User, user=user, session_id=session.pk, method="email-verification"
         )
     )
 

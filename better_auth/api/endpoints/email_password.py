@@ -48,6 +48,7 @@ def sign_up_email(ctx: Context) -> dict[str, Any]:
         user_agent=ctx.info.user_agent,
         remember_me=remember,
         callback_url=b.get("callbackURL"),
+        auth_url=ctx.info.auth_url,
     )
     if result.session is not None:
         set_session_cookie(ctx.jar, result.session, result.user, remember_me=remember)
@@ -67,6 +68,7 @@ def sign_in_email(ctx: Context) -> Any:
         user_agent=ctx.info.user_agent,
         remember_me=remember,
         callback_url=callback,
+        auth_url=ctx.info.auth_url,
     )
     set_session_cookie(ctx.jar, result.session, result.user, remember_me=remember)
     body: dict[str, Any] = {"redirect": bool(callback), "token": result.session.token}
