@@ -1,6 +1,6 @@
 """URLs of the auth API. Include at the configured base path::
 
-    path("api/auth/", include("better_auth.urls"))
+path("api/auth/", include("better_auth.urls"))
 """
 
 from __future__ import annotations

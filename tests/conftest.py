@@ -38,21 +38,48 @@ class AuthClient:
     ) -> Any:
         data = raw if raw is not None else ("" if body is None else json.dumps(body))
         return self.client.post(
-            BASE + path, data=data, content_type=content_type, headers=self._headers(headers)
+            BASE + path,
+            data=data,
+            content_type=content_type,
+            headers=self._headers(headers),
         )
 
-    def get(self, path: str, params: dict[str, Any] | None = None, *, headers: dict[str, str] | None = None) -> Any:
-        return self.client.get(BASE + path, params or {}, headers=self._headers(headers))
+    def get(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        return self.client.get(
+            BASE + path, params or {}, headers=self._headers(headers)
+        )
 
     @property
     def cookies(self) -> Any:
         return self.client.cookies
 
-    def sign_up(self, email: str = "alice@example.test", password: str = "alice-password-1", name: str = "Alice", **extra: Any) -> Any:
-        return self.post("/sign-up/email", {"email": email, "password": password, "name": name, **extra})
+    def sign_up(
+        self,
+        email: str = "alice@example.test",
+        password: str = "alice-password-1",
+        name: str = "Alice",
+        **extra: Any,
+    ) -> Any:
+        return self.post(
+            "/sign-up/email",
+            {"email": email, "password": password, "name": name, **extra},
+        )
 
-    def sign_in(self, email: str = "alice@example.test", password: str = "alice-password-1", **extra: Any) -> Any:
-        return self.post("/sign-in/email", {"email": email, "password": password, **extra})
+    def sign_in(
+        self,
+        email: str = "alice@example.test",
+        password: str = "alice-password-1",
+        **extra: Any,
+    ) -> Any:
+        return self.post(
+            "/sign-in/email", {"email": email, "password": password, **extra}
+        )
 
 
 @pytest.fixture
@@ -71,7 +98,9 @@ def user_factory(db: None) -> Callable[..., Any]:
 
     counter = iter(range(1, 10_000))
 
-    def make(email: str | None = None, password: str | None = "user-password-1", **extra: Any) -> Any:
+    def make(
+        email: str | None = None, password: str | None = "user-password-1", **extra: Any
+    ) -> Any:
         email = email or f"user{next(counter)}@example.test"
         extra.setdefault("name", email.split("@")[0])
         return User.objects.create_user(email, password, **extra)
@@ -113,7 +142,10 @@ def cookie_attrs(response: Any, name: str) -> dict[str, Any] | None:
     morsel = response.cookies.get(name)
     if morsel is None:
         return None
-    return {"value": morsel.value, **{k: v for k, v in morsel.items() if v not in ("", None)}}
+    return {
+        "value": morsel.value,
+        **{k: v for k, v in morsel.items() if v not in ("", None)},
+    }
 
 
 __all__ = ["AuthClient", "cookie_attrs", "override_settings"]

@@ -56,7 +56,9 @@ def endpoint(
     def register(handler: Handler) -> Handler:
         ep = Endpoint(path, frozenset(m.upper() for m in methods), handler, **options)
         if ":" in path:
-            _DYNAMIC[:] = [e for e in _DYNAMIC if e.path != path or not (e.methods & ep.methods)]
+            _DYNAMIC[:] = [
+                e for e in _DYNAMIC if e.path != path or not (e.methods & ep.methods)
+            ]
             _DYNAMIC.append(ep)
         else:
             routes = _STATIC.setdefault(path, {})

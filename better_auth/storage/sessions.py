@@ -18,7 +18,9 @@ class SessionStore(Protocol):
     def create(self, session: Session) -> Session: ...
     def extend(self, session: Session, expires_at: datetime, now: datetime) -> bool: ...
     def delete(self, token: str) -> None: ...
-    def delete_for_user(self, user_id: str, *, keep_token: str | None = None) -> list[str]: ...
+    def delete_for_user(
+        self, user_id: str, *, keep_token: str | None = None
+    ) -> list[str]: ...
     def list_for_user(self, user_id: str, now: datetime) -> list[Session]: ...
 
 
@@ -42,7 +44,9 @@ class DatabaseSessionStore:
     def delete(self, token: str) -> None:
         Session.objects.filter(token=token).delete()
 
-    def delete_for_user(self, user_id: str, *, keep_token: str | None = None) -> list[str]:
+    def delete_for_user(
+        self, user_id: str, *, keep_token: str | None = None
+    ) -> list[str]:
         qs = Session.objects.filter(user_id=user_id)
         if keep_token is not None:
             qs = qs.exclude(token=keep_token)
@@ -53,7 +57,9 @@ class DatabaseSessionStore:
 
     def list_for_user(self, user_id: str, now: datetime) -> list[Session]:
         return list(
-            Session.objects.filter(user_id=user_id, expires_at__gt=now).order_by("created_at")
+            Session.objects.filter(user_id=user_id, expires_at__gt=now).order_by(
+                "created_at"
+            )
         )
 
 

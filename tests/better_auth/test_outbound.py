@@ -65,7 +65,7 @@ def test_non_public_targets_are_refused_by_default(url: str, settings: object) -
 def test_loopback_needs_an_explicit_setting(
     local_server: str, better_auth_settings
 ) -> None:
-    """Loopback is allowed only when OUTBOUND.ALLOW_LOOPBACK says so, never implicitly."""
+    """Loopback is allowed only when OUTBOUND.ALLOW_LOOPBACK says so, not by default."""
     with pytest.raises(OutboundURLRefused):
         fetch(local_server + "/")
     better_auth_settings(OUTBOUND={"ALLOW_LOOPBACK": True})

@@ -12,7 +12,15 @@ def test_sign_up_sign_in_session_sign_out(api: AuthClient) -> None:
     r = api.sign_up()
     assert r.status_code == 200, r.content
     body = r.json()
-    assert list(body["user"]) == ["name", "email", "emailVerified", "image", "createdAt", "updatedAt", "id"]
+    assert list(body["user"]) == [
+        "name",
+        "email",
+        "emailVerified",
+        "image",
+        "createdAt",
+        "updatedAt",
+        "id",
+    ]
     assert body["token"]
     cookie = r.cookies["better-auth.session_token"]
     assert cookie["max-age"] == 604800
