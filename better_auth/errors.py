@@ -76,6 +76,7 @@ BASE_ERROR_CODES: dict[str, str] = {
     "INTERNAL_SERVER_ERROR": "Internal Server Error",
     "NOT_FOUND": "Not found",
     "BAD_REQUEST": "Bad Request",
+    "PAYLOAD_TOO_LARGE": "Request body is too large",
     "UNSUPPORTED_MEDIA_TYPE": "Unsupported media type",
     "validation_failed": "User validation failed",
     "validation_source_missing": "User validation source is required",

@@ -15,6 +15,7 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -65,6 +66,12 @@ def dispatch(request: HttpRequest, path: str = "") -> HttpResponse:
         return _run(request, route, endpoint, params)
     except APIError as error:
         return error_response(error)
+    except RequestDataTooBig:
+        return error_response(
+            APIError(413, "PAYLOAD_TOO_LARGE", "Request body is too large")
+        )
+    except TooManyFieldsSent:
+        return error_response(APIError(400, "BAD_REQUEST", "Too many parameters"))
     except Exception:
         logger.exception("unhandled error on %s %s", request.method, route)
         return empty_response(500)
@@ -218,6 +225,8 @@ def _parse_body(request: HttpRequest, endpoint: Endpoint) -> Any:
         # Every value stays a string, as better-call reads form bodies.
         return {k: v[-1] for k, v in pairs.items()}
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        # Bodies are UTF-8 only (json.loads would sniff UTF-16/32 from bytes);
+        # absurdly deep nesting is invalid input, not a server error.
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise APIError(400, "BAD_REQUEST", "Invalid JSON in request body") from None

@@ -36,8 +36,11 @@ _EMAIL = re.compile(
 )
 
 
+MAX_EMAIL_LENGTH = 320  # the user table's column; RFC 5321 §4.5.3.1 allows less
+
+
 def is_email(value: str) -> bool:
-    return bool(_EMAIL.match(value))
+    return len(value) <= MAX_EMAIL_LENGTH and bool(_EMAIL.match(value))
 
 
 def _type_name(value: Any) -> str:
@@ -54,6 +57,22 @@ def _type_name(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     return "object"
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, or None.
+
+    JSON may carry a lone UTF-16 surrogate (``"\\ud800"``) or a NUL
+    (``"\\u0000"``); neither can be encoded or stored in PostgreSQL text,
+    so they are refused as input instead of failing at the database.
+    """
+    if "\x00" in value:
+        return "Invalid input: string must not contain NUL characters"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Invalid input: string must be valid Unicode"
+    return None
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,10 @@ class Field:
                 value,
                 f"Invalid input: expected {expected}, received {_type_name(value)}",
             )
+        if self.kind == "string":
+            problem = text_problem(value)
+            if problem:
+                return value, problem
         if self.kind == "string_list" and not all(isinstance(v, str) for v in value):
             return value, "Invalid input: expected string"
         if self.kind == "string_map" and not all(

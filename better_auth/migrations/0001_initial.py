@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
                 ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
                 ('id', models.CharField(default=better_auth.models._ids.new_id, editable=False, max_length=64, primary_key=True, serialize=False)),
-                ('name', models.CharField(blank=True, default='', max_length=255)),
+                ('name', models.TextField(blank=True, default='')),
                 ('email', models.EmailField(max_length=320, unique=True)),
                 ('email_verified', models.BooleanField(default=False)),
                 ('image', models.TextField(blank=True, null=True)),

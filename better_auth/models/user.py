@@ -66,7 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     id = models.CharField(
         primary_key=True, max_length=64, default=new_id, editable=False
     )
-    name = models.CharField(max_length=255, blank=True, default="")
+    name = models.TextField(blank=True, default="")
     email = models.EmailField(max_length=320, unique=True)
     email_verified = models.BooleanField(default=False)
     # Better Auth's schema has image nullable; the wire shows null.

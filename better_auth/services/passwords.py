@@ -37,9 +37,17 @@ __all__ = [
 ]
 
 
+def js_length(text: str) -> int:
+    """Length in UTF-16 code units, as JavaScript's ``String.length`` counts.
+
+    Better Auth's 8 / 128 limits are JS lengths: "😀" counts 2.
+    """
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def validate_password_policy(password: str) -> None:
     cfg = auth_settings.EMAIL_AND_PASSWORD
-    if len(password) < cfg.MIN_PASSWORD_LENGTH:
+    if js_length(password) < cfg.MIN_PASSWORD_LENGTH:
         raise APIError(400, "PASSWORD_TOO_SHORT")
     refuse_over_long_password(password)
 
@@ -50,7 +58,7 @@ def refuse_over_long_password(password: str) -> None:
     Better Auth checks this on sign-in and on the current password too, so a
     megabyte "password" never reaches the hasher.
     """
-    if len(password) > auth_settings.EMAIL_AND_PASSWORD.MAX_PASSWORD_LENGTH:
+    if js_length(password) > auth_settings.EMAIL_AND_PASSWORD.MAX_PASSWORD_LENGTH:
         raise APIError(400, "PASSWORD_TOO_LONG")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from .. import signals
+from ..api.schema import text_problem
 from ..errors import APIError
 from ..models import Session, User
 from . import passwords
@@ -51,6 +52,9 @@ def update_user(user: User, body: Any) -> User:
                 f"[body.{name}] Invalid input: expected string, "
                 f"received {_type_name(value)}",
             )
+        problem = text_problem(value) if isinstance(value, str) else None
+        if problem:
+            raise APIError(400, "VALIDATION_ERROR", f"[body.{name}] {problem}")
     fresh = User.objects.get(pk=user.pk)
     for name, value in changes.items():
         setattr(fresh, name, value)
