@@ -68,23 +68,24 @@ def send_now(to: str, subject: str, body: str) -> None:
     logger.info("sent %r email", subject)
 
 
+def _greet(user: Any, subject: str, text: str) -> None:
+    deliver(user.email, subject, f"Hello {user.name or user.email},\n\n{text}")
+
+
 def send_reset_password(user: Any, url: str, token: str, **_: Any) -> None:
-    app = auth_settings.APP_NAME
-    deliver(
-        user.email,
-        f"Reset your {app} password",
-        f"Hello {user.name or user.email},\n\nOpen this link to choose a new "
-        f"password:\n\n{url}\n\nIf you did not ask for this, ignore this email.\n",
+    _greet(
+        user,
+        f"Reset your {auth_settings.APP_NAME} password",
+        f"Open this link to choose a new password:\n\n{url}\n\n"
+        "If you did not ask for this, ignore this email.\n",
     )
 
 
 def send_verification_email(user: Any, url: str, token: str, **_: Any) -> None:
-    app = auth_settings.APP_NAME
-    deliver(
-        user.email,
-        f"Verify your email for {app}",
-        f"Hello {user.name or user.email},\n\nOpen this link to verify your "
-        f"email address:\n\n{url}\n",
+    _greet(
+        user,
+        f"Verify your email for {auth_settings.APP_NAME}",
+        f"Open this link to verify your email address:\n\n{url}\n",
     )
 
 
@@ -98,23 +99,22 @@ def send_change_email_confirmation(
     move a verified account to another mailbox.
     """
     app = auth_settings.APP_NAME
-    deliver(
-        user.email,
+    _greet(
+        user,
         f"Confirm your new email for {app}",
-        f"Hello {user.name or user.email},\n\nSomeone asked to change the email "
-        f"of your {app} account to {new_email}. Open this link to approve:\n\n"
-        f"{url}\n\nIf you did not ask for this, ignore this email.\n",
+        f"Someone asked to change the email of your {app} account to "
+        f"{new_email}. Open this link to approve:\n\n{url}\n\n"
+        "If you did not ask for this, ignore this email.\n",
     )
 
 
 def send_delete_account_verification(user: Any, url: str, token: str, **_: Any) -> None:
-    app = auth_settings.APP_NAME
-    deliver(
-        user.email,
-        f"Confirm the deletion of your {app} account",
-        f"Hello {user.name or user.email},\n\nOpen this link to delete your "
-        f"account for good:\n\n{url}\n\nIf you did not ask for this, ignore "
-        "this email and consider changing your password.\n",
+    _greet(
+        user,
+        f"Confirm the deletion of your {auth_settings.APP_NAME} account",
+        f"Open this link to delete your account for good:\n\n{url}\n\n"
+        "If you did not ask for this, ignore this email and consider changing "
+        "your password.\n",
     )
 
 
