@@ -8,6 +8,7 @@ missed.
 
     .venv/bin/python bench/inprocess.py       # ours (db, cookie cache), the floor
     .venv/bin/python bench/inprocess.py --cprofile --app ours
+    .venv/bin/python bench/inprocess.py --breakdown  # the pieces, one by one
 
 Needs DATABASE_URL (PostgreSQL, migrated, e.g. the benchmark's bench_ours).
 """
@@ -139,6 +140,87 @@ def measure(app_name: str, cookie: str | None, rounds: int, profile: bool) -> di
     return result
 
 
+def breakdown(rounds: int) -> list[tuple[str, float]]:
+    """CPU time of the pieces of one get-session, each called on its own."""
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ["BENCH_COOKIE_CACHE"] = "1"
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from better_auth import clock, cookie_cache
+    from better_auth.conf import auth_settings
+    from better_auth.cookies import SESSION_TOKEN, CookieJar, read_signed
+    from better_auth.crypto import encode_cookie_value, sign_cookie_value
+    from better_auth.models import Session
+    from better_auth.serializers import session_json, user_json
+    from better_auth.services import sessions
+    from better_auth.storage.sessions import session_store
+
+    host = urlsplit(os.environ.get("BETTER_AUTH_URL", "http://127.0.0.1:8000")).netloc
+    _sign_in(host)
+    session = Session.objects.select_related("user").order_by("-created_at").first()
+    assert session is not None
+    token, user = session.token, session.user
+    jar = CookieJar()
+    sessions.set_session_cookie(jar, session, user)
+    cached = jar.value_of("session_data") or ""
+    cookies = {
+        "better-auth.session_token": encode_cookie_value(
+            sign_cookie_value(token, auth_settings.SECRET)
+        )
+    }
+    store = session_store()
+
+    def raw_query() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.id, s.token, s.expires_at, u.id, u.email"
+                " FROM better_auth_session s JOIN better_auth_user u"
+                " ON u.id = s.user_id WHERE s.token = %s",
+                [token],
+            )
+            cursor.fetchone()
+
+    def render() -> bytes:
+        body = {"session": session_json(session), "user": user_json(user)}
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+    pieces = [
+        ("read_signed(session_token)", lambda: read_signed(cookies, SESSION_TOKEN)),
+        ("session_store().find(token)", lambda: store.find(token)),
+        (
+            "ORM, same query without .first()",
+            lambda: list(
+                Session.objects.select_related("user").filter(token=token)[:1]
+            ),
+        ),
+        ("hand-written SQL, one cursor", raw_query),
+        ("session_json + user_json + dumps", render),
+        (
+            "cookie_cache.decode_compact",
+            lambda: cookie_cache.decode_compact(
+                cached, auth_settings.secrets(), clock.now_ms()
+            ),
+        ),
+        (
+            "set_session_cookie (with cache)",
+            lambda: sessions.set_session_cookie(CookieJar(), session, user),
+        ),
+    ]
+    out = []
+    for name, call in pieces:
+        for _ in range(50):
+            call()
+        start = time.process_time()
+        for _ in range(rounds):
+            call()
+        out.append((name, (time.process_time() - start) / rounds * 1e6))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--app", choices=sorted(SETTINGS))
@@ -146,7 +228,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2000)
     parser.add_argument("--cprofile", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="time the pieces of get-session"
+    )
     args = parser.parse_args()
+    if args.breakdown:
+        for name, cpu_us in breakdown(min(args.rounds, 2000)):
+            print(f"{name:36} {cpu_us:8.1f} us CPU")
+        return
     if args.app:
         result = measure(args.app, args.cookie, args.rounds, args.cprofile)
         if args.json:

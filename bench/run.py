@@ -19,9 +19,10 @@ Environment knobs (defaults in brackets): BENCH_DURATION [10 s],
 BENCH_WARMUP [3 s], BENCH_CONNECTIONS [8], BENCH_WRK_THREADS [1],
 BENCH_REPEAT [2 measured runs per case, the fastest kept], BENCH_QUIET [0.15]
 and BENCH_QUIET_WAIT [90 s]: before each run, wait at most that long for the
-machine to be at most 15% busy; BENCH_OUT [a new directory under /tmp] for
-logs, results.json and table.txt; BENCH_PG [postgres://postgres@127.0.0.1:5432];
-BENCH_ONLY [all]: a comma-separated subset of ours, floor, better-auth.
+machine to be at most 15% busy; BENCH_OUT [bench/results/<timestamp>, not
+committed] for the servers' logs, results.json and table.txt;
+BENCH_PG [postgres://postgres@127.0.0.1:5432]; BENCH_ONLY [all]: a
+comma-separated subset of ours, floor, better-auth.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -609,6 +609,7 @@ def _rps_cell(f: dict[str, Any]) -> str:
 def report(
     results: dict[Any, Any],
     queries: list[dict[str, Any]],
+    ba_queries: list[dict[str, Any]],
     hashing: dict[str, Any],
     info: dict[str, str],
 ) -> str:
@@ -688,22 +689,29 @@ def report(
         f"{hashing['make_password']['cpu_ms']:.1f} ms CPU"
     )
     add("")
-    add("SQL queries per request (CaptureQueriesContext, worst of 3 after a warm-up)")
+    add(
+        "SQL statements per request (worst of 3 after a warm-up; ours: "
+        "CaptureQueriesContext, Better Auth: pg Client.query calls)"
+    )
+    theirs = {q["case"]: q["queries"] for q in ba_queries}
+    add(f"  {'case':28}{'ours':>6}{'Better Auth':>13}   target")
     for q in queries:
         target = "-" if q["target"] is None else f"<= {q['target']}"
+        verdict = "ok" if q["ok"] else "MISSED"
         add(
-            f"  {q['case']:28}{q['queries']:3}   target {target:6} "
-            f"{'ok' if q['ok'] else 'MISSED'}"
+            f"  {q['case']:28}{q['queries']:6}{theirs.get(q['case'], '-'):>13}   "
+            f"{target:6} {verdict}"
         )
     return "\n".join(lines)
 
 
 def main() -> int:
-    for tool in ("wrk", "node", "createdb", "dropdb", "psql"):
-        if shutil.which(tool) is None:
-            log(f"missing {tool}; bench/run.sh installs what it can")
+    for program in ("wrk", "node", "createdb", "dropdb", "psql"):
+        if shutil.which(program) is None:
+            log(f"missing {program}; bench/run.sh installs what it can")
             return 1
-    out = Path(os.environ.get("BENCH_OUT") or tempfile.mkdtemp(prefix="bench-"))
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = Path(os.environ.get("BENCH_OUT") or BENCH / "results" / stamp)
     out.mkdir(parents=True, exist_ok=True)
     log(f"logs and results.json in {out}")
     info = versions()
@@ -728,6 +736,15 @@ def main() -> int:
 
     log("SQL queries per request ...")
     queries = django_script("queries.py", free_port())
+    done = subprocess.run(
+        ["node", str(BENCH / "node" / "queries.mjs")],
+        env=ba_env,
+        cwd=BENCH / "node",
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    ba_queries = json.loads(done.stdout.strip().splitlines()[-1])
     log("password hash time ...")
     wait_for_quiet()
     hashing = django_script("hashing.py", free_port())
@@ -774,7 +791,7 @@ def main() -> int:
         )
         first = False
 
-    table = report(results, queries, hashing, info)
+    table = report(results, queries, ba_queries, hashing, info)
     dump = {
         "versions": info,
         "settings": {
@@ -786,6 +803,7 @@ def main() -> int:
             "threads": THREADS,
         },
         "queries": queries,
+        "better_auth_queries": ba_queries,
         "hashing": hashing,
         "runs": [
             {"server": r.server, "column": key[0], "scenario": r.scenario, **r.figures}

@@ -8,35 +8,19 @@
 // BENCH_NODE_WORKERS (default 1: one process, Better Auth's usual deployment;
 // 2 forks a node:cluster of two, as many processes as the Django side runs).
 //
-// Only emailAndPassword is on: no plugins, rate limiting and telemetry off,
-// the cheapest configuration Better Auth has for these endpoints.
+// Only emailAndPassword is on (auth.mjs): no plugins, rate limiting and
+// telemetry off, the cheapest configuration Better Auth has for these endpoints.
 import cluster from "node:cluster";
 import http from "node:http";
-import pg from "pg";
-import { betterAuth } from "better-auth";
 import { toNodeHandler } from "better-auth/node";
 import { getMigrations } from "better-auth/db/migration";
+import { makeAuth } from "./auth.mjs";
 
 const PORT = Number(process.env.BENCH_PORT || 3200);
-const ORIGIN = `http://127.0.0.1:${PORT}`;
 const WORKERS = Number(process.env.BENCH_NODE_WORKERS || 1);
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
-
-const auth = betterAuth({
-  baseURL: ORIGIN,
-  basePath: "/api/auth",
-  secret: process.env.BETTER_AUTH_SECRET,
-  database: pool,
-  emailAndPassword: { enabled: true, requireEmailVerification: false },
-  rateLimit: { enabled: false },
-  telemetry: { enabled: false },
-  session: {
-    cookieCache: {
-      enabled: process.env.BENCH_COOKIE_CACHE === "1",
-      maxAge: 300,
-      strategy: "compact",
-    },
-  },
+const { auth, pool } = makeAuth({
+  origin: `http://127.0.0.1:${PORT}`,
+  cookieCache: process.env.BENCH_COOKIE_CACHE === "1",
 });
 
 if (process.argv.includes("--migrate")) {
@@ -55,6 +39,5 @@ if (WORKERS > 1 && cluster.isPrimary) {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 } else {
-  const handler = toNodeHandler(auth);
-  http.createServer(handler).listen(PORT, "127.0.0.1");
+  http.createServer(toNodeHandler(auth)).listen(PORT, "127.0.0.1");
 }
