@@ -10,6 +10,11 @@ class BetterAuthOauthProviderConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import conf
+        from . import checks, conf, keys, ratelimits
+        from .api import load_endpoints
 
         conf.register()
+        keys.install_policy()
+        load_endpoints()
+        ratelimits.register()
+        checks.register()

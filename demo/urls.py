@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("better_auth.urls")),
+    path("", include("better_auth_oauth_provider.urls")),
 ]

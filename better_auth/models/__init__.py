@@ -1,9 +1,18 @@
 """Models of the core app, one module per aggregate."""
 
+from ..keys.models import SigningKey
 from .account import Account
 from .rate_limit import RateLimit
 from .session import Session
 from .user import User, UserManager
 from .verification import Verification
 
-__all__ = ["Account", "RateLimit", "Session", "User", "UserManager", "Verification"]
+__all__ = [
+    "Account",
+    "RateLimit",
+    "Session",
+    "SigningKey",
+    "User",
+    "UserManager",
+    "Verification",
+]

@@ -1,0 +1,186 @@
+"""Authorization server metadata (RFC 8414) and OpenID Provider metadata.
+
+The documents follow Better Auth's ``oauthAuthorizationServerMetadata`` and
+``oauthProviderOpenIdConfigMetadata`` (oauth-provider surface §2), with one
+rule on top: only what this server implements is advertised (RFC 8414 §2,
+OIDC Discovery §3). An endpoint is listed only when its route is registered;
+DPoP, back-channel logout, ``private_key_jwt`` and pairwise subjects only
+when the module implementing them declared it (:mod:`.capabilities`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+from better_auth.api.registry import match
+from better_auth.api.router import render
+
+from . import capabilities
+from .conf import issuer, section
+
+__all__ = [
+    "CACHE_CONTROL",
+    "JWS_ALGS",
+    "authorization_server_metadata",
+    "metadata_response",
+    "method_not_allowed",
+    "openid_configuration",
+]
+
+CACHE_CONTROL = "public, max-age=15, stale-while-revalidate=15, stale-if-error=86400"
+# Client-assertion algorithms Better Auth accepts (surface §2).
+JWS_ALGS = [
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+]
+DPOP_ALGS = ["EdDSA", "ES256", "ES512", "PS256", "RS256"]
+BASE_CLAIMS = ["sub", "iss", "aud", "exp", "iat", "sid", "scope", "azp"]
+SCOPE_CLAIMS = {
+    "profile": ["name", "picture", "given_name", "family_name"],
+    "email": ["email", "email_verified"],
+}
+
+
+def _served(path: str, method: str = "POST") -> bool:
+    return match(path, method) is not None
+
+
+def _advertised(name: str) -> Any:
+    advertised = section().ADVERTISED_METADATA or {}
+    return advertised.get(name)
+
+
+def authorization_server_metadata(request: HttpRequest | None = None) -> dict[str, Any]:
+    """The RFC 8414 §2 document, in Better Auth's field order."""
+    cfg = section()
+    iss = issuer(request)
+    grants = list(cfg.GRANT_TYPES)
+    scopes = _advertised("scopes_supported") or list(cfg.SCOPES)
+    doc: dict[str, Any] = {"scopes_supported": list(scopes), "issuer": iss}
+    if _served("/oauth2/authorize", "GET"):
+        doc["authorization_endpoint"] = f"{iss}/oauth2/authorize"
+    if _served("/oauth2/token"):
+        doc["token_endpoint"] = f"{iss}/oauth2/token"
+    if _served("/jwks", "GET"):
+        doc["jwks_uri"] = f"{iss}/jwks"
+    if cfg.ALLOW_DYNAMIC_CLIENT_REGISTRATION and _served("/oauth2/register"):
+        doc["registration_endpoint"] = f"{iss}/oauth2/register"
+    introspect = _served("/oauth2/introspect")
+    revoke = _served("/oauth2/revoke")
+    if introspect:
+        doc["introspection_endpoint"] = f"{iss}/oauth2/introspect"
+    if revoke:
+        doc["revocation_endpoint"] = f"{iss}/oauth2/revoke"
+    doc["response_types_supported"] = ["code"] if "authorization_code" in grants else []
+    doc["response_modes_supported"] = ["query"]
+    doc["grant_types_supported"] = grants
+    secret_methods = ["client_secret_basic", "client_secret_post"]
+    assertion = capabilities.is_supported("private_key_jwt")
+    if assertion:
+        secret_methods.append("private_key_jwt")
+    # Public clients (PKCE, no secret) are always supported, so ``none`` is
+    # listed even without open registration (Better Auth lists it only then).
+    doc["token_endpoint_auth_methods_supported"] = ["none", *secret_methods]
+    if assertion:
+        doc["token_endpoint_auth_signing_alg_values_supported"] = list(JWS_ALGS)
+    if introspect:
+        doc["introspection_endpoint_auth_methods_supported"] = list(secret_methods)
+        if assertion:
+            doc["introspection_endpoint_auth_signing_alg_values_supported"] = list(
+                JWS_ALGS
+            )
+    if revoke:
+        # RFC 7009 §2.1: public clients revoke their own tokens with client_id.
+        doc["revocation_endpoint_auth_methods_supported"] = ["none", *secret_methods]
+        if assertion:
+            doc["revocation_endpoint_auth_signing_alg_values_supported"] = list(
+                JWS_ALGS
+            )
+    doc["code_challenge_methods_supported"] = ["S256"]
+    doc["authorization_response_iss_parameter_supported"] = True
+    if capabilities.is_supported("dpop"):
+        doc["dpop_signing_alg_values_supported"] = list(DPOP_ALGS)
+    if capabilities.is_supported("backchannel_logout"):
+        doc["backchannel_logout_supported"] = True
+        doc["backchannel_logout_session_supported"] = True
+    return doc
+
+
+def _claims_supported() -> list[str]:
+    advertised = _advertised("claims_supported")
+    if advertised:
+        return list(advertised)
+    claims = list(BASE_CLAIMS)
+    for scope in section().SCOPES:
+        claims.extend(c for c in SCOPE_CLAIMS.get(scope, []) if c not in claims)
+    return claims
+
+
+def openid_configuration(request: HttpRequest | None = None) -> dict[str, Any]:
+    """The OpenID Provider metadata (OIDC Discovery §3): RFC 8414 plus OIDC."""
+    cfg = section()
+    iss = issuer(request)
+    doc = authorization_server_metadata(request)
+    doc["claims_supported"] = _claims_supported()
+    doc["claims_parameter_supported"] = True
+    if _served("/oauth2/userinfo", "GET"):
+        doc["userinfo_endpoint"] = f"{iss}/oauth2/userinfo"
+    doc["subject_types_supported"] = (
+        ["public", "pairwise"] if capabilities.is_supported("pairwise") else ["public"]
+    )
+    doc["acr_values_supported"] = ["0"]
+    doc["id_token_signing_alg_values_supported"] = [cfg.SIGNING_ALGORITHM]
+    if _served("/oauth2/end-session", "GET"):
+        doc["end_session_endpoint"] = f"{iss}/oauth2/end-session"
+    doc["request_parameter_supported"] = False
+    doc["request_uri_parameter_supported"] = False
+    prompts = ["login", "consent", "create"]
+    if cfg.SELECT_ACCOUNT_PAGE:
+        prompts.append("select_account")
+    prompts.append("none")
+    doc["prompt_values_supported"] = prompts
+    return doc
+
+
+def method_not_allowed() -> HttpResponse:
+    """405 with ``Allow: GET, HEAD``, Better Auth's answer to other methods."""
+    response = HttpResponse(status=405)
+    del response["Content-Type"]
+    response["Allow"] = "GET, HEAD"
+    return response
+
+
+def metadata_response(request: HttpRequest, kind: str) -> HttpResponse:
+    """Serve one discovery document with Better Auth's cache headers.
+
+    ``kind`` is ``"openid-configuration"`` or ``"oauth-authorization-server"``.
+    The AS path serves the OIDC document when ``openid`` is a scope, as
+    Better Auth does; the OIDC path is 404 without ``openid``. HEAD gets the
+    headers without a body.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return method_not_allowed()
+    openid = "openid" in section().SCOPES
+    if kind == "openid-configuration" and not openid:
+        response = HttpResponse(status=404)
+        del response["Content-Type"]
+        return response
+    doc = (
+        openid_configuration(request)
+        if openid
+        else authorization_server_metadata(request)
+    )
+    body = b"" if request.method == "HEAD" else render(doc)
+    response = HttpResponse(body, content_type="application/json")
+    response["Cache-Control"] = CACHE_CONTROL
+    return response

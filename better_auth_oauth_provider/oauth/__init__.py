@@ -1,0 +1,1 @@
+"""Protocol building blocks: client authentication, redirect URIs, digests."""

@@ -1,0 +1,214 @@
+"""Client authentication at the token, introspection and revocation endpoints.
+
+RFC 6749 §2.3.1: ``client_secret_basic`` (HTTP Basic with the client id
+and secret each ``application/x-www-form-urlencoded``-encoded before
+base64), ``client_secret_post`` (both in the form body), and ``none``
+(public clients send only ``client_id``). A request may use one method only
+(§2.3) and no parameter more than once (§3.2).
+
+Error semantics are Better Auth's ``extractClientCredentials`` /
+``validateClientCredentials`` (oauth-provider surface §1.6): an attempt
+through the Authorization header fails with 401 and ``WWW-Authenticate:
+Basic`` (RFC 6749 §5.2), other attempts with 400; no credentials at all is
+401 ``invalid_client`` "missing required credentials" without a challenge.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote_plus
+
+from django.http import HttpRequest
+
+from better_auth import clock
+
+from ..errors import InvalidClient, InvalidRequest, InvalidScope, UnauthorizedClient
+from ..models import ClientProfile
+from ..services.clients import get_client, profile_of, verify_client_secret
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "AuthenticatedClient",
+    "CREDENTIAL_FIELDS",
+    "authenticate_client",
+    "check_grant",
+    "check_scopes",
+    "form_values",
+]
+
+CREDENTIAL_FIELDS = (
+    "client_id",
+    "client_secret",
+    "client_assertion",
+    "client_assertion_type",
+)
+FORM_TYPE = "application/x-www-form-urlencoded"
+MISSING_CREDENTIALS = "missing required credentials"
+
+
+@dataclass
+class AuthenticatedClient:
+    """The authenticated client and how it authenticated."""
+
+    application: Any
+    profile: ClientProfile
+    # "client_secret_basic", "client_secret_post" or "none".
+    method: str
+
+    @property
+    def client_id(self) -> str:
+        return self.application.client_id
+
+    @property
+    def is_public(self) -> bool:
+        return self.profile.token_endpoint_auth_method == "none"
+
+
+def form_values(request: HttpRequest) -> dict[str, list[str]]:
+    """Every value of every form field, so repeated parameters can be refused.
+
+    The core router keeps only the last value of a repeated field; RFC 6749
+    §3.2 forbids repeating one, which needs the raw body.
+    """
+    if request.method in ("GET", "HEAD") or request.content_type != FORM_TYPE:
+        return {}
+    try:
+        pairs = parse_qsl(request.body.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        raise InvalidRequest("the form body is not UTF-8") from None
+    out: dict[str, list[str]] = {}
+    for key, value in pairs:
+        out.setdefault(key, []).append(value)
+    return out
+
+
+def _single(form: Mapping[str, list[str]], name: str) -> str | None:
+    """The one non-empty value of ``name``; empty values count as omitted."""
+    values = [v for v in form.get(name, []) if v != ""]
+    if len(values) > 1:
+        raise InvalidRequest(f"{name} must not appear more than once")
+    return values[0] if values else None
+
+
+def _basic_failure(description: str) -> InvalidClient:
+    return InvalidClient(description, status=401, headers={"WWW-Authenticate": "Basic"})
+
+
+def _decode_basic(value: str) -> tuple[str, str]:
+    """RFC 6749 §2.3.1 / RFC 7617: base64, then form-decode id and secret."""
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise _basic_failure("invalid authorization header format") from None
+    raw_id, sep, raw_secret = decoded.partition(":")
+    if not sep:
+        raise _basic_failure("invalid authorization header format")
+    client_id, secret = unquote_plus(raw_id), unquote_plus(raw_secret)
+    if not client_id:
+        raise _basic_failure("invalid authorization header format")
+    return client_id, secret
+
+
+def _failure(method: str, description: str) -> InvalidClient:
+    if method == "client_secret_basic":
+        return _basic_failure(description)
+    return InvalidClient(description)
+
+
+def authenticate_client(
+    request: HttpRequest,
+    *,
+    form: Mapping[str, list[str]] | None = None,
+    require_credentials: bool = False,
+) -> AuthenticatedClient:
+    """Identify and authenticate the calling client, or raise ``InvalidClient``.
+
+    ``require_credentials`` refuses public clients (``none``) up front, as
+    introspection does (RFC 7662 §2.1: the endpoint requires
+    authentication). ``form`` is :func:`form_values` of the request, passed
+    when the caller already has it.
+    """
+    values = form_values(request) if form is None else form
+    body_id = _single(values, "client_id")
+    body_secret = _single(values, "client_secret")
+    assertion = _single(values, "client_assertion")
+    assertion_type = _single(values, "client_assertion_type")
+    header = request.headers.get("Authorization")
+    if header is not None and not header.strip():
+        header = None
+    if (header and (body_secret or assertion)) or (body_secret and assertion):
+        raise InvalidRequest("A request must use only one client authentication method")
+    if assertion or assertion_type:
+        if not (assertion and assertion_type):
+            raise InvalidClient(
+                "client_assertion and client_assertion_type are both required"
+            )
+        raise InvalidClient("unsupported client_assertion_type")
+
+    secret: str | None = None
+    if header:
+        scheme, _, credentials = header.strip().partition(" ")
+        if not scheme or not credentials.strip():
+            if scheme.lower() == "basic":
+                raise _basic_failure("invalid authorization header format")
+            raise InvalidRequest("malformed Authorization header")
+        if scheme.lower() != "basic":
+            raise InvalidClient(
+                "unsupported authorization scheme",
+                status=401,
+                headers={"WWW-Authenticate": scheme},
+            )
+        client_id, secret = _decode_basic(credentials)
+        if body_id is not None and body_id != client_id:
+            raise InvalidRequest("client_id does not match the Authorization header")
+        method = "client_secret_basic"
+    elif body_secret is not None:
+        if body_id is None:
+            raise InvalidClient(MISSING_CREDENTIALS, status=401)
+        client_id, secret, method = body_id, body_secret, "client_secret_post"
+    elif body_id is not None:
+        client_id, method = body_id, "none"
+    else:
+        raise InvalidClient(MISSING_CREDENTIALS, status=401)
+    if require_credentials and method == "none":
+        raise InvalidClient(MISSING_CREDENTIALS, status=401)
+
+    application = get_client(client_id)
+    if application is None:
+        raise _failure(method, "invalid client")
+    profile = profile_of(application)
+    if profile.disabled:
+        raise _failure(method, "client is disabled")
+    registered = profile.token_endpoint_auth_method or "client_secret_basic"
+    if registered != method:
+        raise _failure(
+            method, f"client registered for {registered} cannot use {method}"
+        )
+    if method != "none":
+        if not verify_client_secret(application, secret):
+            logger.info("client %s presented an invalid secret", client_id)
+            raise _failure(method, "invalid client_secret")
+        expires_at = profile.client_secret_expires_at
+        if expires_at and expires_at <= clock.now().timestamp():
+            raise _failure(method, "client_secret has expired")
+    return AuthenticatedClient(application, profile, method)
+
+
+def check_grant(client: AuthenticatedClient, grant_type: str) -> None:
+    """RFC 6749 §5.2 ``unauthorized_client`` for a grant the client lacks."""
+    if not client.profile.allows_grant(grant_type):
+        raise UnauthorizedClient(f"client is not allowed to use the {grant_type} grant")
+
+
+def check_scopes(allowed: Iterable[str], requested: Iterable[str]) -> None:
+    """RFC 6749 §5.2 ``invalid_scope`` naming every scope outside ``allowed``."""
+    allowed_set = set(allowed)
+    invalid = [s for s in requested if s not in allowed_set]
+    if invalid:
+        raise InvalidScope(f"The following scopes are invalid: {', '.join(invalid)}")

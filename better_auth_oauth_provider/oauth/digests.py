@@ -1,0 +1,32 @@
+"""How one-time values and tokens are stored: as digests, never in the clear.
+
+Authorization codes, access tokens and refresh tokens are high-entropy
+random strings, so an unkeyed SHA-256 is a sufficient at-rest digest (RFC
+9700 §4.14; django-oauth-toolkit's ``token_checksum`` column uses the same
+lowercase hex SHA-256). A stolen database therefore yields no usable token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+
+__all__ = ["generate_value", "token_digest"]
+
+_LETTERS = string.ascii_letters
+_ALPHANUMERIC = string.ascii_letters + string.digits
+
+
+def token_digest(raw: str) -> str:
+    """Lowercase hex SHA-256 of the UTF-8 value: ``token_checksum`` / ``code``."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def generate_value(length: int = 32, *, digits: bool = False) -> str:
+    """A random value; Better Auth's opaque tokens are 32 ``[A-Za-z]`` characters.
+
+    Authorization codes use ``digits=True`` (32 ``[A-Za-z0-9]``, surface §1.4).
+    """
+    alphabet = _ALPHANUMERIC if digits else _LETTERS
+    return "".join(secrets.choice(alphabet) for _ in range(length))

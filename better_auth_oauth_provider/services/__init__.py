@@ -1,0 +1,1 @@
+"""Typed services of the OAuth provider; no request objects below this line."""

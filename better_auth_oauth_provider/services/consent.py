@@ -1,0 +1,249 @@
+"""Remembered consent and the consent / continue steps of an authorization.
+
+A user's consent to a client is remembered per (user, client): the scopes
+granted, the ``claims.userinfo`` names accepted (OIDC Core §5.5) and the
+resource indicators (RFC 8707). The authorization endpoint skips the consent
+page while that row covers everything requested (OIDC Core §3.1.2.4 lets the
+server decide how to obtain consent), and a ``skip_consent`` client never
+shows it. The consent page answers with :func:`decide_consent`; the other
+pages resume with :func:`continue_authorization` (Better Auth's
+``/oauth2/consent`` and ``/oauth2/continue``, oauth-provider surface §1.5).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from better_auth import clock
+from better_auth.services.sessions import SessionContext
+
+from ..errors import AccessDenied, InvalidClient, InvalidRequest
+from ..models import Consent
+from ..oauth.signed_query import VerifiedQuery
+from . import authorization as authz
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "continue_authorization",
+    "covers",
+    "decide_consent",
+    "find_consent",
+    "record_consent",
+]
+
+
+def find_consent(user_id: Any, application: Any) -> Consent | None:
+    """The user's remembered consent to the client, if any."""
+    return Consent.objects.filter(
+        user_id=user_id, application=application, reference_id=""
+    ).first()
+
+
+def covers(
+    consent: Consent | None,
+    *,
+    scopes: Iterable[str],
+    userinfo_claims: Iterable[str] = (),
+    resources: Iterable[str] = (),
+) -> bool:
+    """Whether a remembered consent covers every scope, claim and resource."""
+    if consent is None:
+        return False
+    granted = set(consent.scopes or [])
+    claims = set(consent.requested_userinfo_claims or [])
+    targets = set(consent.resources or [])
+    return (
+        all(s in granted for s in scopes)
+        and all(c in claims for c in userinfo_claims)
+        and all(r in targets for r in resources)
+    )
+
+
+def record_consent(
+    user_id: Any,
+    application: Any,
+    *,
+    scopes: list[str],
+    userinfo_claims: list[str],
+    resources: list[str] | None,
+) -> Consent:
+    """Create or replace the user's consent to the client.
+
+    The scopes and claims are replaced by what was just granted, as Better
+    Auth does; resources are replaced only when the request named some.
+    """
+    now = clock.now()
+    values: dict[str, Any] = {
+        "scopes": list(scopes),
+        "requested_userinfo_claims": list(userinfo_claims),
+        "updated_at": now,
+    }
+    if resources:
+        values["resources"] = list(resources)
+    for _ in range(2):
+        updated = Consent.objects.filter(
+            user_id=user_id, application=application, reference_id=""
+        ).update(**values)
+        if updated:
+            found = find_consent(user_id, application)
+            if found is not None:
+                return found
+        try:
+            with transaction.atomic():
+                return Consent.objects.create(
+                    user_id=user_id,
+                    application=application,
+                    reference_id="",
+                    created_at=now,
+                    **values,
+                )
+        except IntegrityError:
+            # A concurrent consent created the row first; update it instead.
+            continue
+    raise RuntimeError("could not record consent")  # pragma: no cover
+
+
+def _split_scope(value: Any) -> list[str]:
+    return value.split(" ") if isinstance(value, str) else []
+
+
+def decide_consent(
+    state: VerifiedQuery | None,
+    *,
+    accept: bool,
+    scope: str | None,
+    claims: Any,
+    session: SessionContext,
+    iss: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> str:
+    """The user's answer on the consent page; the URL to go to next.
+
+    Denial sends ``access_denied`` to the client (RFC 6749 §4.1.2.1) with
+    ``state`` and ``iss``. Acceptance records the consent (the scopes and
+    userinfo claims accepted may narrow the request, never widen it) and
+    resumes the authorization, which now issues the code. A request that
+    still needs a fresh login (``prompt=login`` with a session older than
+    the continuation) goes back to authentication first.
+    """
+    if state is None:
+        raise InvalidRequest("missing oauth query", no_store=False)
+    query = authz.params_from_pairs(state.params)
+    original_scopes = _split_scope(query.get("scope"))
+    original_claims = authz.requested_userinfo_claims(query.get("claims"))
+    client_id = query.get("client_id")
+    if not isinstance(client_id, str) or not client_id:
+        raise InvalidClient("client_id is required", no_store=False)
+    accepted_scopes = _split_scope(scope) if scope is not None else None
+    if accepted_scopes is not None and not all(
+        s in original_scopes for s in accepted_scopes
+    ):
+        raise InvalidRequest("Scope not originally requested", no_store=False)
+    accepted_claims = (
+        authz.requested_userinfo_claims(claims)
+        if claims is not None
+        else original_claims
+    )
+    if claims is not None and not all(c in original_claims for c in accepted_claims):
+        raise InvalidRequest("Claim not originally requested", no_store=False)
+
+    if accept is not True:
+        redirect_uri = authz.trusted_redirect_uri(client_id, query.get("redirect_uri"))
+        error = AccessDenied("User denied access")
+        logger.info("consent denied for client %s", client_id)
+        if redirect_uri is None:
+            return authz.error_page_url(error, iss)
+        state_value = query.get("state")
+        return authz.error_redirect_url(
+            redirect_uri,
+            error,
+            state=state_value if isinstance(state_value, str) else None,
+            iss=iss,
+        )
+
+    wants_login = "login" in authz.parse_prompt(query.get("prompt"))
+    login_done = wants_login and authz.is_fresh_for(session, state.issued_at)
+    if wants_login and not login_done:
+        return authz.authorize(query, session=session, iss=iss, headers=headers)
+
+    from .clients import get_client
+
+    application = get_client(client_id)
+    if application is None:
+        return authz.error_page_url(InvalidClient("client_id is required"), iss)
+    granted = accepted_scopes if accepted_scopes is not None else original_scopes
+    resources = [v for k, v in state.params if k == "resource"]
+    record_consent(
+        session.user.pk,
+        application,
+        scopes=granted,
+        userinfo_claims=accepted_claims,
+        resources=resources or None,
+    )
+    logger.info("consent recorded for client %s", client_id)
+    if accepted_scopes is not None:
+        query["scope"] = " ".join(granted)
+    if claims is not None:
+        filtered = authz.filter_claims_request(query.get("claims"), accepted_claims)
+        if filtered is None:
+            query.pop("claims", None)
+        else:
+            query["claims"] = json.dumps(filtered, separators=(",", ":"))
+    query = authz.remove_prompt(query, "consent")
+    if login_done:
+        query = authz.remove_param(authz.remove_prompt(query, "login"), "max_age")
+    return authz.authorize(
+        query,
+        session=session,
+        iss=iss,
+        headers=headers,
+        post_login_cleared=_post_login_cleared(state, session),
+    )
+
+
+def _post_login_cleared(state: VerifiedQuery, session: SessionContext) -> bool:
+    return state.post_login_session is not None and state.post_login_session == str(
+        session.session.id
+    )
+
+
+def continue_authorization(
+    state: VerifiedQuery | None,
+    *,
+    selected: bool = False,
+    created: bool = False,
+    post_login: bool = False,
+    session: SessionContext,
+    iss: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> str:
+    """Resume after the account-selection, sign-up or post-login page.
+
+    ``selected`` drops ``select_account`` from the prompt, ``created``
+    drops ``create``; ``post_login`` resumes with the post-login gate
+    cleared only when the signed continuation names this session.
+    """
+    if not (selected or created or post_login):
+        raise InvalidRequest("Missing parameters", no_store=False)
+    if state is None:
+        raise InvalidRequest("missing oauth query", no_store=False)
+    query = authz.params_from_pairs(state.params)
+    if selected:
+        query = authz.remove_prompt(query, "select_account")
+        return authz.authorize(query, session=session, iss=iss, headers=headers)
+    if created:
+        query = authz.remove_prompt(query, "create")
+        return authz.authorize(query, session=session, iss=iss, headers=headers)
+    return authz.authorize(
+        query,
+        session=session,
+        iss=iss,
+        headers=headers,
+        post_login_cleared=_post_login_cleared(state, session),
+    )
