@@ -97,9 +97,11 @@ def measure(app_name: str, cookie: str | None, rounds: int, profile: bool) -> di
     if app_name != "ours-cached":
         cookie = "; ".join(p for p in cookie.split("; ") if "session_data" not in p)
     statuses: list[str] = []
+    set_cookies: list[str] = []
 
     def start_response(status: str, headers: list[Any], exc_info: Any = None) -> None:
         statuses.append(status)
+        set_cookies.extend(v for k, v in headers if k.lower() == "set-cookie")
 
     def once() -> bytes:
         chunks = application(_environ(cookie, host), start_response)
@@ -113,6 +115,9 @@ def measure(app_name: str, cookie: str | None, rounds: int, profile: bool) -> di
         raise SystemExit(
             f"{app_name}: get-session answered {statuses[-1]} {body[:80]!r}"
         )
+    if app_name == "ours-cached" and set_cookies:
+        # A hit sets no cookie; anything else measured the database path.
+        raise SystemExit(f"{app_name}: not answered from the cookie cache")
     for _ in range(50):
         once()
     profiler = cProfile.Profile() if profile else None

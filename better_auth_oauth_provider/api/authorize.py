@@ -138,6 +138,8 @@ def _new_session(ctx: Context) -> SessionContext | None:
     session = session_store().find(token)
     if session is None or session.expires_at <= clock.now():
         return None
+    if not session.user.is_active:
+        return None
     return SessionContext(session, session.user)
 
 

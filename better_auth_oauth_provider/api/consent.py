@@ -5,7 +5,8 @@ account-selection, sign-up and post-login pages post ``{selected | created
 | postLogin: true, oauth_query}``. Both need the session and always answer
 ``{"redirect": true, "url"}`` for the page's script to follow (Better Auth's
 provider, oauth-provider surface §1.5). The continuation was verified by the
-before-hook of :mod:`.authorize`.
+before-hook of :mod:`.authorize`. The session is read from the store, never
+the cookie cache, since both endpoints can end in a code.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def _claims(ctx: Context) -> Any:
     )
 
 
-@endpoint("/oauth2/consent", "POST", body=CONSENT, session="session")
+@endpoint("/oauth2/consent", "POST", body=CONSENT, session="sensitive")
 def consent_endpoint(ctx: Context) -> Any:
     """The user's consent decision (OIDC Core §3.1.2.4, RFC 6749 §4.1.2.1)."""
     ctx.extra[RESUMED] = True
@@ -73,7 +74,7 @@ def consent_endpoint(ctx: Context) -> Any:
     return deliver(url, as_json=True)
 
 
-@endpoint("/oauth2/continue", "POST", body=CONTINUE, session="session")
+@endpoint("/oauth2/continue", "POST", body=CONTINUE, session="sensitive")
 def continue_endpoint(ctx: Context) -> Any:
     """Resume after account selection, sign-up or the post-login page."""
     ctx.extra[RESUMED] = True

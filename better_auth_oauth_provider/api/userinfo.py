@@ -19,7 +19,11 @@ from better_auth.api.registry import endpoint
 
 from ..errors import NO_STORE_HEADERS, InvalidRequest, InvalidScope, InvalidToken
 from ..oauth.client_auth import form_values
-from ..services.tokens import context_of, find_access_token, token_is_active
+from ..services.introspection import (
+    context_of,
+    find_access_token,
+    token_is_active,
+)
 from ..services.userinfo import userinfo_claims
 from .token import form_only, single_values
 

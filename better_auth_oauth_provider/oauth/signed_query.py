@@ -39,6 +39,7 @@ from better_auth.crypto import constant_time_equals, hmac_sha256, js_utf8
 from ..errors import InvalidSignature
 
 logger = logging.getLogger(__name__)
+security_log = logging.getLogger("better_auth.security.oauth_authorize")
 
 __all__ = [
     "EXPIRES",
@@ -210,7 +211,7 @@ def verify(query: Any) -> VerifiedQuery | None:
         if secret and constant_time_equals(sigs[0], signature(unsigned, secret)):
             matched = True
     if not matched:
-        logger.warning("refused an oauth_query with an invalid signature")
+        security_log.warning("refused an oauth_query with an invalid signature")
         return None
     expires = _js_number(next((v for k, v in pairs if k == EXPIRES), None))
     if not math.isfinite(expires) or expires * 1000 < clock.now_ms():

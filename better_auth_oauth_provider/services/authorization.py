@@ -71,6 +71,7 @@ from . import consent as consents
 from .clients import client_scopes, get_client, profile_of
 
 logger = logging.getLogger(__name__)
+security_log = logging.getLogger("better_auth.security.oauth_authorize")
 
 __all__ = [
     "PARAMETERS",
@@ -143,8 +144,6 @@ _MAX_NONCE = 255
 
 Params = dict[str, Any]
 SessionSource = SessionContext | None | Callable[[], SessionContext | None]
-
-Grant = get_grant_model()
 
 
 # --- parameters ------------------------------------------------------------
@@ -257,7 +256,7 @@ def _resource_problem(value: Any) -> str | None:
     """RFC 8707 §2: an absolute URI without a fragment."""
     if not isinstance(value, str) or not _SCHEME.match(value):
         return "resource must be an absolute URI"
-    if any(ch.isspace() for ch in value) or len(value) <= len(value.split(":")[0]) + 1:
+    if any(ch.isspace() or ch == "\x00" for ch in value) or value.endswith(":"):
         return "resource must be an absolute URI"
     if "#" in value:
         return "resource must not contain a fragment"
@@ -266,65 +265,117 @@ def _resource_problem(value: Any) -> str | None:
     return None
 
 
-def _check(name: str, value: Any) -> tuple[Any, OAuthError | None]:
+Checked = tuple[Any, OAuthError | None]
+
+
+def _check_resource(value: Any) -> Checked:
+    for item in value if isinstance(value, list) else [value]:
+        problem = _resource_problem(item)
+        if problem:
+            return value, InvalidTarget(problem, no_store=False)
+    return value, None
+
+
+def _check_response_type(value: str) -> Checked:
+    if value != "code":
+        error = UnsupportedResponseType("response_type must be one of: code")
+        return value, error
+    return value, None
+
+
+def _check_redirect_uri(value: str) -> Checked:
+    problem = _redirect_uri_problem(value)
+    return value, _invalid(f"redirect_uri: {problem}") if problem else None
+
+
+def _check_client_id(value: str) -> Checked:
+    return value, None if value else _invalid("client_id: client_id is required")
+
+
+def _check_prompt(value: str) -> Checked:
+    """OIDC Core §3.1.2.1: known values only, ``none`` only alone."""
+    tokens = [t.strip() for t in value.split(" ") if t.strip()]
+    if not tokens:
+        return value, _invalid("prompt: prompt must include at least one value")
+    unknown = [t for t in tokens if t not in PROMPTS]
+    if unknown:
+        return value, _invalid(f"prompt: unsupported prompt value: {unknown[0]}")
+    if "none" in tokens and len(set(tokens)) > 1:
+        description = "prompt: prompt=none cannot be combined with other prompt values"
+        return value, _invalid(description)
+    return value, None
+
+
+def _check_max_age(value: str) -> Checked:
+    """OIDC Core §3.1.2.1: a non-negative integer number of seconds."""
+    stripped = value.strip()
+    if not stripped:
+        description = "max_age: Too small: expected string to have >=1 characters"
+        return value, _invalid(description)
+    number = _js_number(stripped)
+    if not math.isfinite(number) or number != int(number) or number < 0:
+        return value, _invalid("max_age: max_age must be a non-negative integer")
+    return int(number), None
+
+
+def _check_code_challenge(value: str) -> Checked:
+    # Stricter than Better Auth: RFC 7636 §4.2 fixes the alphabet and length,
+    # and the code row's column holds at most 128 characters.
+    if not _CODE_CHALLENGE.match(value):
+        description = "code_challenge must be 43 to 128 characters of [A-Za-z0-9-._~]"
+        return value, _invalid(description)
+    return value, None
+
+
+def _check_code_challenge_method(value: str) -> Checked:
+    if value != "S256":
+        return value, _invalid("code_challenge_method must be one of: S256")
+    return value, None
+
+
+def _check_nonce(value: str) -> Checked:
+    # The code row stores at most 255 characters; a truncated nonce would
+    # never match in the ID token (OIDC Core §3.1.3.7).
+    if len(value) > _MAX_NONCE:
+        return value, _invalid(f"nonce must be at most {_MAX_NONCE} characters")
+    return value, None
+
+
+def _check_dpop_jkt(value: str) -> Checked:
+    if not _DPOP_JKT.match(value):
+        description = (
+            "dpop_jkt: dpop_jkt must be a base64url-encoded SHA-256 JWK thumbprint"
+        )
+        return value, _invalid(description)
+    return value, None
+
+
+_CHECKS: dict[str, Callable[[str], Checked]] = {
+    "response_type": _check_response_type,
+    "redirect_uri": _check_redirect_uri,
+    "client_id": _check_client_id,
+    "prompt": _check_prompt,
+    "max_age": _check_max_age,
+    "code_challenge": _check_code_challenge,
+    "code_challenge_method": _check_code_challenge_method,
+    "nonce": _check_nonce,
+    "dpop_jkt": _check_dpop_jkt,
+}
+
+
+def _check(name: str, value: Any) -> Checked:
     """Validate one known parameter; ``(normalised value, error)``."""
     if name == "resource":
-        values = value if isinstance(value, list) else [value]
-        for item in values:
-            problem = _resource_problem(item)
-            if problem:
-                return value, InvalidTarget(problem, no_store=False)
-        return value, None
+        return _check_resource(value)
     if isinstance(value, list):
+        # zod reports a union field's array as "Invalid input".
         if name in ("max_age", "claims"):
             return value, _invalid(f"{name}: Invalid input")
         return value, _invalid(f"{name} must not appear more than once")
     if "\x00" in value:
         return value, _invalid(f"{name} must not contain NUL characters")
-    if name == "response_type" and value != "code":
-        return value, UnsupportedResponseType(
-            "response_type must be one of: code", no_store=False
-        )
-    if name == "redirect_uri":
-        problem = _redirect_uri_problem(value)
-        if problem:
-            return value, _invalid(f"redirect_uri: {problem}")
-    if name == "client_id" and not value:
-        return value, _invalid("client_id: client_id is required")
-    if name == "prompt":
-        tokens = [t.strip() for t in value.split(" ") if t.strip()]
-        if not tokens:
-            return value, _invalid("prompt: prompt must include at least one value")
-        for token in tokens:
-            if token not in PROMPTS:
-                return value, _invalid(f"prompt: unsupported prompt value: {token}")
-        if "none" in tokens and len(set(tokens)) > 1:
-            return value, _invalid(
-                "prompt: prompt=none cannot be combined with other prompt values"
-            )
-    if name == "max_age":
-        stripped = value.strip()
-        if not stripped:
-            return value, _invalid(
-                "max_age: Too small: expected string to have >=1 characters"
-            )
-        number = _js_number(stripped)
-        if not math.isfinite(number) or number != int(number) or number < 0:
-            return value, _invalid("max_age: max_age must be a non-negative integer")
-        return int(number), None
-    if name == "code_challenge" and not _CODE_CHALLENGE.match(value):
-        return value, _invalid(
-            "code_challenge must be 43 to 128 characters from A-Z a-z 0-9 - . _ ~"
-        )
-    if name == "code_challenge_method" and value != "S256":
-        return value, _invalid("code_challenge_method must be one of: S256")
-    if name == "nonce" and len(value) > _MAX_NONCE:
-        return value, _invalid(f"nonce must be at most {_MAX_NONCE} characters")
-    if name == "dpop_jkt" and not _DPOP_JKT.match(value):
-        return value, _invalid(
-            "dpop_jkt: dpop_jkt must be a base64url-encoded SHA-256 JWK thumbprint"
-        )
-    return value, None
+    check = _CHECKS.get(name)
+    return check(value) if check is not None else (value, None)
 
 
 def _invalid(description: str) -> InvalidRequest:
@@ -513,7 +564,7 @@ def error_redirect_url(
     pairs = _error_pairs(error)
     if state:
         pairs.append(("state", state))
-    pairs.append(("iss", (iss or issuer())))
+    pairs.append(("iss", iss or issuer()))
     if mode == "fragment":
         return f"{redirect_uri}#{signed_query.serialize(pairs)}"
     return add_query(redirect_uri, pairs)
@@ -522,7 +573,7 @@ def error_redirect_url(
 def error_page_url(error: OAuthError, iss: str | None = None) -> str:
     """The server's error page: for errors that must not reach an unverified
     redirect URI (RFC 6749 §4.1.2.1, §10.15). No ``state``, no ``iss``."""
-    base = section().ERROR_URL or f"{(iss or issuer())}/error"
+    base = section().ERROR_URL or f"{iss or issuer()}/error"
     return add_query(base, _error_pairs(error))
 
 
@@ -554,19 +605,16 @@ def trusted_redirect_uri(
 
 
 def route_error(
-    raw: Mapping[str, Any],
-    error: OAuthError,
-    iss: str | None = None,
-    *,
-    client: Any = None,
+    raw: Mapping[str, Any], error: OAuthError, iss: str | None = None
 ) -> str:
     """Send an early error to the verified redirect URI, else the error page."""
-    target = trusted_redirect_uri(
-        raw.get("client_id"), raw.get("redirect_uri"), client=client
-    )
-    logger.info("authorization request refused: %s", error.error)
+    target = trusted_redirect_uri(raw.get("client_id"), raw.get("redirect_uri"))
     if target is None:
+        security_log.warning(
+            "authorization request refused on the error page: %s", error.error
+        )
         return error_page_url(error, iss)
+    logger.info("authorization request refused: %s", error.error)
     return error_redirect_url(
         target,
         error,
@@ -639,7 +687,10 @@ def check_resources(
 ) -> None:
     """Each requested resource is a configured, enabled resource server
     (RFC 8707 §2 ``invalid_target``); allowed scopes must intersect."""
-    userinfo = f"{(iss or issuer())}/oauth2/userinfo"
+    # SPEC-GAP(RFC 8707 §2): Better Auth also requires the client to be linked
+    # to every resource it names (enforcePerClientResources). No client-resource
+    # link is stored yet, so any configured resource is open to every client.
+    userinfo = f"{iss or issuer()}/oauth2/userinfo"
     configured = _configured_resources()
     effective = list(scopes)
     for identifier in dict.fromkeys(resources):
@@ -674,9 +725,208 @@ def _resource_list(value: Any) -> list[str]:
 # --- the decision ------------------------------------------------------------
 
 
+class _Answer(Exception):
+    """A step decided where the browser goes; later steps do not run."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
+def _refuse(query: Params, error: OAuthError, iss: str) -> _Answer:
+    """An error for the verified redirect URI (steps 7 and later)."""
+    return _Answer(_to_client(query, error, iss))
+
+
 def _gate(name: str, context: dict[str, Any]) -> Any:
     gate = hook(name)
     return gate(context) if gate is not None else None
+
+
+def _step_request_objects(raw: Params, iss: str) -> None:
+    """Step 2: request objects (OIDC Core §6) and request_uri (RFC 9126)
+    are not supported."""
+    request_object, request_uri = _text(raw, "request"), _text(raw, "request_uri")
+    if request_object is not None and request_uri is not None:
+        error: OAuthError = _invalid("request and request_uri cannot be used together")
+    elif request_object is not None:
+        error = RequestNotSupported("request object not supported")
+    elif request_uri is not None and not _text(raw, "client_id"):
+        error = _invalid("client_id is required")
+    elif request_uri is not None:
+        error = RequestUriNotSupported("request_uri not supported")
+    else:
+        return
+    raise _Answer(route_error(raw, error, iss))
+
+
+def _step_parameters(raw: Params, iss: str) -> Params:
+    """Steps 3 and 4: valid parameters, and a ``response_type``."""
+    query, error = validate_parameters(raw)
+    if error is None and "response_type" not in query:
+        error = _invalid("response_type is required")
+    if error is not None:
+        raise _Answer(route_error(raw, error, iss))
+    return query
+
+
+def _step_client(query: Params, iss: str) -> Any:
+    """Step 6: an enabled client allowed the code grant that registered the
+    exact redirect URI (RFC 6749 §3.1.2.3); otherwise the error page."""
+    app = get_client(query["client_id"])
+    profile = profile_of(app) if app is not None else None
+    redirect_uri = query.get("redirect_uri")
+    if app is None or profile is None:
+        error: OAuthError = InvalidClient("client_id is required")
+    elif profile.disabled:
+        error = ClientDisabled("client is disabled")
+    elif not profile.allows_grant("authorization_code"):
+        error = UnauthorizedClient(
+            "client is not authorized to use the authorization_code grant"
+        )
+    elif not redirect_uri or not find_registered(
+        redirect_uri, app.redirect_uris.split()
+    ):
+        error = OAuthError("invalid redirect uri", error="invalid_redirect")
+    else:
+        return app
+    security_log.warning("authorization refused before redirect: %s", error.error)
+    raise _Answer(error_page_url(error, iss))
+
+
+def _step_scopes(query: Params, app: Any, iss: str) -> tuple[Params, list[str]]:
+    """Step 7, RFC 6749 §3.3: every scope allowed; none given = defaults."""
+    allowed = client_scopes(app)
+    if "scope" not in query:
+        return _with(query, "scope", " ".join(allowed)), list(allowed)
+    scopes = [s for s in str(query["scope"]).split(" ") if s]
+    invalid = [s for s in scopes if s not in set(allowed)]
+    if invalid:
+        description = f"The following scopes are invalid: {', '.join(invalid)}"
+        raise _refuse(query, InvalidScope(description), iss)
+    return query, scopes
+
+
+def _step_claims(query: Params, scopes: list[str], iss: str) -> list[str]:
+    """Step 8, OIDC Core §5.5: the claims request parameter."""
+    claims = query.get("claims")
+    openid = "openid" in scopes
+    if claims is not None and not openid:
+        description = "openid scope must be requested when using the claims parameter"
+        raise _refuse(query, _invalid(description), iss)
+    if openid and claims is not None and parse_claims_request(claims) is None:
+        description = "claims must be a valid Claims request object"
+        raise _refuse(query, _invalid(description), iss)
+    if openid and not essential_acr_satisfied(claims):
+        description = "essential acr requirement cannot be met"
+        raise _refuse(query, AccessDenied(description), iss)
+    return requested_userinfo_claims(claims)
+
+
+def _step_resources(query: Params, scopes: list[str], iss: str) -> list[str]:
+    """Step 9, RFC 8707 §2: resource indicators."""
+    resources = _resource_list(query.get("resource"))
+    if resources:
+        try:
+            check_resources(resources, scopes, iss)
+        except OAuthError as refused:
+            raise _refuse(query, refused, iss) from None
+    return resources
+
+
+def _step_pkce(query: Params, profile: Any, scopes: list[str], iss: str) -> None:
+    """Step 10, RFC 7636 §4.3 and OAuth 2.1 §4.1.1: S256 only (step 3)."""
+    challenge = query.get("code_challenge")
+    method = query.get("code_challenge_method")
+    reason = pkce_requirement(profile, scopes, _text(query, "nonce"))
+    if reason and not (challenge and method):
+        raise _refuse(query, _invalid(reason), iss)
+    if (challenge or method) and not (challenge and method):
+        description = "code_challenge and code_challenge_method must both be provided"
+        raise _refuse(query, _invalid(description), iss)
+
+
+def _step_authenticate(
+    query: Params, prompts: set[str], session: SessionSource, iss: str
+) -> tuple[Params, SessionContext]:
+    """Step 11, OIDC Core §3.1.2.1 / §3.1.2.3: a session, fresh enough for
+    ``max_age``, unless ``login`` or ``create`` asks to authenticate again."""
+    current = session() if callable(session) else session
+    max_age = query.get("max_age")
+    satisfied = (
+        current is not None
+        and max_age is not None
+        and within_max_age(current.session.created_at, max_age)
+    )
+    stale = max_age is not None and not satisfied
+    if current is None or stale or prompts & {"login", "create"}:
+        if "none" in prompts:
+            raise _refuse(query, LoginRequired("authentication required"), iss)
+        kind = "create" if "create" in prompts else "login"
+        raise _Answer(_prompt_redirect(kind, query))
+    return (remove_param(query, "max_age") if satisfied else query), current
+
+
+def _step_gates(
+    query: Params,
+    prompts: set[str],
+    context: dict[str, Any],
+    *,
+    entry: bool,
+    post_login_cleared: bool,
+    iss: str,
+) -> None:
+    """Step 12: account selection, sign-up and post-login pages; with
+    ``prompt=none`` the interaction they need is an error (OIDC §3.1.2.6)."""
+    none = "none" in prompts
+    if entry and "select_account" in prompts:
+        raise _Answer(_prompt_redirect("select_account", query))
+    if entry and _gate("SELECT_ACCOUNT_SHOULD_REDIRECT", context):
+        if none:
+            error = AccountSelectionRequired("End-User account selection is required")
+            raise _refuse(query, error, iss)
+        raise _Answer(_prompt_redirect("select_account", query))
+    signup = _gate("SIGNUP_SHOULD_REDIRECT", context)
+    if signup:
+        if none:
+            error = InteractionRequired("End-User interaction is required")
+            raise _refuse(query, error, iss)
+        page = signup if isinstance(signup, str) else None
+        raise _Answer(_prompt_redirect("create", query, page=page))
+    if not post_login_cleared and _gate("POST_LOGIN_SHOULD_REDIRECT", context):
+        if none:
+            error = InteractionRequired("End-User interaction is required")
+            raise _refuse(query, error, iss)
+        raise _Answer(_prompt_redirect("post_login", query))
+
+
+def _step_consent(
+    query: Params,
+    prompts: set[str],
+    app: Any,
+    current: SessionContext,
+    *,
+    scopes: list[str],
+    userinfo_claims: list[str],
+    resources: list[str],
+    iss: str,
+) -> Any:
+    """Step 13, OIDC Core §3.1.2.4: forced by ``prompt=consent``, skipped for
+    ``skip_consent`` clients, else a remembered consent must cover the
+    request. Returns the covering consent row (None when skipped)."""
+    session_id = str(current.session.id)
+    if "consent" in prompts:
+        raise _Answer(_prompt_redirect("consent", query, session_id=session_id))
+    if profile_of(app).skip_consent:
+        return None
+    consent = consents.find_consent(current.user.pk, app)
+    if consents.covers(
+        consent, scopes=scopes, userinfo_claims=userinfo_claims, resources=resources
+    ):
+        return consent
+    if "none" in prompts:
+        raise _refuse(query, ConsentRequired("End-User consent is required"), iss)
+    raise _Answer(_prompt_redirect("consent", query, session_id=session_id))
 
 
 def authorize(
@@ -693,206 +943,60 @@ def authorize(
     ``session`` is the Better Auth session (or a callable loading it, so
     requests refused before step 11 never read it). ``iss`` is the issuer
     (default: the configured one); ``headers`` are the request headers the
-    page gates may look at. ``entry`` marks the
-    authorization endpoint itself (account selection is offered there
-    only); ``post_login_cleared`` that the post-login gate was passed by
-    this session. Raises :class:`~better_auth.errors.APIError` for 404
-    (no code grant) and 500 (a page the flow needs is not configured).
+    page gates may look at. ``entry`` marks the authorization endpoint
+    itself (account selection is offered there only);
+    ``post_login_cleared`` that this session passed the post-login gate.
+    Raises :class:`~better_auth.errors.APIError` for 404 (no code grant)
+    and 500 (a page the flow needs is not configured).
     """
-    cfg = section()
-    if "authorization_code" not in cfg.GRANT_TYPES:
+    if "authorization_code" not in section().GRANT_TYPES:
         raise APIError(404, None, empty=True)
+    iss = iss or issuer()
     raw = dict(params)
-
-    # 2. Request objects (OIDC Core §6) and request_uri are not supported.
-    request_object, request_uri = _text(raw, "request"), _text(raw, "request_uri")
-    if request_object is not None and request_uri is not None:
-        return route_error(
-            raw,
-            _invalid("request and request_uri cannot be used together"),
-            iss,
-        )
-    if request_object is not None:
-        return route_error(
-            raw, RequestNotSupported("request object not supported"), iss
-        )
-    if request_uri is not None:
-        if not _text(raw, "client_id"):
-            return route_error(raw, _invalid("client_id is required"), iss)
-        return route_error(
-            raw, RequestUriNotSupported("request_uri not supported"), iss
-        )
-
-    # 3. Parameter validation.
-    query, error = validate_parameters(raw)
-    if error is not None:
-        return route_error(raw, error, iss)
-
-    # 4. response_type is required (RFC 6749 §4.1.1).
-    if "response_type" not in query:
-        return route_error(raw, _invalid("response_type is required"), iss)
-
-    prompts = parse_prompt(query.get("prompt"))
-    prompt_none = "none" in prompts
-    # 5. Account selection needs a page to select on.
-    if "select_account" in prompts and not cfg.SELECT_ACCOUNT_PAGE:
-        return error_page_url(
-            OAuthError(
+    try:
+        _step_request_objects(raw, iss)
+        query = _step_parameters(raw, iss)
+        prompts = parse_prompt(query.get("prompt"))
+        # Step 5: account selection needs a page to select on.
+        if "select_account" in prompts and not section().SELECT_ACCOUNT_PAGE:
+            error = OAuthError(
                 "unsupported prompt type", error="unsupported_prompt_select_account"
-            ),
-            iss,
-        )
-
-    # 6. The client and its exact redirect URI; never redirect otherwise.
-    app = get_client(query["client_id"])
-    if app is None:
-        return error_page_url(InvalidClient("client_id is required"), iss)
-    profile = profile_of(app)
-    if profile.disabled:
-        return error_page_url(ClientDisabled("client is disabled"), iss)
-    if not profile.allows_grant("authorization_code"):
-        return error_page_url(
-            UnauthorizedClient(
-                "client is not authorized to use the authorization_code grant"
-            ),
-            iss,
-        )
-    redirect_uri = query.get("redirect_uri")
-    if (
-        not redirect_uri
-        or find_registered(redirect_uri, app.redirect_uris.split()) is None
-    ):
-        return error_page_url(
-            OAuthError("invalid redirect uri", error="invalid_redirect"), iss
-        )
-
-    # 7. Scopes (RFC 6749 §3.3): each one allowed; none requested = defaults.
-    allowed_scopes = client_scopes(app)
-    if "scope" in query:
-        scopes = [s for s in str(query["scope"]).split(" ") if s]
-        invalid = [s for s in scopes if s not in set(allowed_scopes)]
-        if invalid:
-            return _to_client(
-                query,
-                InvalidScope(f"The following scopes are invalid: {', '.join(invalid)}"),
-                iss,
             )
-    else:
-        scopes = list(allowed_scopes)
-        query = _with(query, "scope", " ".join(scopes))
-    openid = "openid" in scopes
-
-    # 8. The claims parameter (OIDC Core §5.5).
-    claims = query.get("claims")
-    if claims is not None and not openid:
-        return _to_client(
+            return error_page_url(error, iss)
+        app = _step_client(query, iss)
+        query, scopes = _step_scopes(query, app, iss)
+        userinfo_claims = _step_claims(query, scopes, iss)
+        resources = _step_resources(query, scopes, iss)
+        _step_pkce(query, profile_of(app), scopes, iss)
+        query, current = _step_authenticate(query, prompts, session, iss)
+        context = {
+            "user": current.user,
+            "session": current.session,
+            "scopes": scopes,
+            "client": app,
+            "headers": dict(headers or {}),
+        }
+        _step_gates(
             query,
-            _invalid("openid scope must be requested when using the claims parameter"),
-            iss,
+            prompts,
+            context,
+            entry=entry,
+            post_login_cleared=post_login_cleared,
+            iss=iss,
         )
-    if openid and claims is not None and parse_claims_request(claims) is None:
-        return _to_client(
-            query, _invalid("claims must be a valid Claims request object"), iss
-        )
-    if openid and not essential_acr_satisfied(claims):
-        return _to_client(
-            query, AccessDenied("essential acr requirement cannot be met"), iss
-        )
-    userinfo_claims = requested_userinfo_claims(claims)
-
-    # 9. Resource indicators (RFC 8707 §2).
-    resources = _resource_list(query.get("resource"))
-    if resources:
-        try:
-            check_resources(resources, scopes, iss)
-        except OAuthError as refused:
-            return _to_client(query, refused, iss)
-
-    # 10. PKCE (RFC 7636 §4.3; S256 only, OAuth 2.1 §4.1.1).
-    challenge = query.get("code_challenge")
-    method = query.get("code_challenge_method")
-    reason = pkce_requirement(profile, scopes, _text(query, "nonce"))
-    if reason and not (challenge and method):
-        return _to_client(query, _invalid(reason), iss)
-    if (challenge or method) and not (challenge and method):
-        return _to_client(
+        consent = _step_consent(
             query,
-            _invalid("code_challenge and code_challenge_method must both be provided"),
-            iss,
+            prompts,
+            app,
+            current,
+            scopes=scopes,
+            userinfo_claims=userinfo_claims,
+            resources=resources,
+            iss=iss,
         )
-
-    # 11. Authentication: a session, fresh enough for max_age, unless login
-    # or sign-up is asked for (OIDC Core §3.1.2.1, §3.1.2.3).
-    current = session() if callable(session) else session
-    max_age = query.get("max_age")
-    satisfied_max_age = (
-        current is not None
-        and max_age is not None
-        and within_max_age(current.session.created_at, max_age)
-    )
-    if (
-        current is None
-        or (max_age is not None and not satisfied_max_age)
-        or "login" in prompts
-        or "create" in prompts
-    ):
-        if prompt_none:
-            return _to_client(query, LoginRequired("authentication required"), iss)
-        return _prompt_redirect("create" if "create" in prompts else "login", query)
-    if satisfied_max_age:
-        query = remove_param(query, "max_age")
-    user = current.user
-    gate_context = {
-        "user": user,
-        "session": current.session,
-        "scopes": scopes,
-        "client": app,
-        "headers": dict(headers or {}),
-    }
-
-    # 12. Account selection, sign-up and post-login gates.
-    if entry and "select_account" in prompts:
-        return _prompt_redirect("select_account", query)
-    if entry and _gate("SELECT_ACCOUNT_SHOULD_REDIRECT", gate_context):
-        if prompt_none:
-            return _to_client(
-                query,
-                AccountSelectionRequired("End-User account selection is required"),
-                iss,
-            )
-        return _prompt_redirect("select_account", query)
-    signup = _gate("SIGNUP_SHOULD_REDIRECT", gate_context)
-    if signup:
-        if prompt_none:
-            return _to_client(
-                query, InteractionRequired("End-User interaction is required"), iss
-            )
-        page = signup if isinstance(signup, str) else None
-        return _prompt_redirect("create", query, page=page)
-    if not post_login_cleared and _gate("POST_LOGIN_SHOULD_REDIRECT", gate_context):
-        if prompt_none:
-            return _to_client(
-                query, InteractionRequired("End-User interaction is required"), iss
-            )
-        return _prompt_redirect("post_login", query)
-
-    # 13. Consent (OIDC Core §3.1.2.4): forced, skipped, or remembered.
-    session_id = str(current.session.id)
-    if "consent" in prompts:
-        return _prompt_redirect("consent", query, session_id=session_id)
-    consent = None
-    if not profile.skip_consent:
-        consent = consents.find_consent(user.pk, app)
-        if not consents.covers(
-            consent, scopes=scopes, userinfo_claims=userinfo_claims, resources=resources
-        ):
-            if prompt_none:
-                return _to_client(
-                    query, ConsentRequired("End-User consent is required"), iss
-                )
-            return _prompt_redirect("consent", query, session_id=session_id)
-
-    # 14. The code.
+    except _Answer as answer:
+        return answer.url
+    # Step 14: the code.
     return issue_code(
         app,
         query=query,
@@ -935,7 +1039,7 @@ def issue_code(
     now = clock.now()
     redirect_uri = query["redirect_uri"]
     with transaction.atomic():
-        grant = Grant.objects.create(
+        grant = get_grant_model().objects.create(
             application=application,
             user_id=session.user.pk,
             code=token_digest(raw_code),
@@ -965,5 +1069,5 @@ def issue_code(
     state = _text(query, "state")
     if state:
         pairs.append(("state", state))
-    pairs.append(("iss", (iss or issuer())))
+    pairs.append(("iss", iss or issuer()))
     return add_query(redirect_uri, pairs)

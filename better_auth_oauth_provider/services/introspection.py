@@ -7,6 +7,9 @@ why). ``token_type_hint`` only orders the search: a wrong hint still finds
 the token (§2.1; Better Auth answers inactive there, the RFC wins). Member
 names and order are Better Auth's (surface §8, transcript
 ``A/introspect-*``).
+
+The token lookups and the ``active`` rule live here too, since UserInfo,
+revocation and the refresh grant ask the same question.
 """
 
 from __future__ import annotations
@@ -14,20 +17,32 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Exists, F, OuterRef
+from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+
 from better_auth import clock
+from better_auth.conf import auth_settings
+from better_auth.models import Session
+from better_auth.storage.sessions import session_store
 
-from ..conf import endpoint_url, hook, issuer
+from ..conf import endpoint_url, hook, issuer, section
 from ..oauth.client_auth import AuthenticatedClient
+from ..oauth.digests import token_digest
 from .id_tokens import public_claims
-from .tokens import (
-    context_of,
-    find_access_token,
-    find_refresh_token,
-    session_alive,
-    token_is_active,
-)
 
-__all__ = ["INACTIVE", "RESERVED_ACCESS_TOKEN_CLAIMS", "introspect"]
+__all__ = [
+    "INACTIVE",
+    "RESERVED_ACCESS_TOKEN_CLAIMS",
+    "alive_annotation",
+    "client_disabled",
+    "context_of",
+    "find_access_token",
+    "find_refresh_token",
+    "introspect",
+    "session_alive",
+    "token_is_active",
+]
 
 INACTIVE: dict[str, Any] = {"active": False}
 
@@ -55,6 +70,111 @@ RESERVED_ACCESS_TOKEN_CLAIMS = frozenset(
     }
 )
 _SCHEMES = ("bearer ", "dpop ")
+MAX_TOKEN_LENGTH = 4096
+
+
+# --- lookups ----------------------------------------------------------------
+
+
+def alive_annotation(path: str, now: datetime) -> Exists | None:
+    """``EXISTS`` of the live session a token row names, when sessions are rows.
+
+    Folding the check into the token lookup keeps it one query.
+    """
+    if auth_settings.SESSION.STORAGE == "cache":
+        return None
+    return Exists(Session.objects.filter(pk=OuterRef(path), expires_at__gt=now))
+
+
+def session_alive(row: Any, session_id: str, user_id: Any, now: datetime) -> bool:
+    """Whether the Better Auth session a token was issued in still exists.
+
+    Sessions in the cache store have no rows to join, so they are listed.
+    """
+    if not session_id:
+        return False
+    annotated = getattr(row, "session_alive", None)
+    if annotated is not None:
+        return bool(annotated)
+    sessions = session_store().list_for_user(str(user_id), now)
+    return any(str(s.id) == session_id for s in sessions)
+
+
+def _usable(raw: object, prefix: str) -> str | None:
+    if not isinstance(raw, str) or not raw or len(raw) > MAX_TOKEN_LENGTH:
+        return None
+    if prefix and not raw.startswith(prefix):
+        return None
+    return raw
+
+
+def find_access_token(raw: object, now: datetime | None = None) -> Any | None:
+    """The access token row for ``raw`` with its context, client and user."""
+    value = _usable(raw, section().OPAQUE_ACCESS_TOKEN_PREFIX or "")
+    if value is None:
+        return None
+    qs = get_access_token_model().objects.select_related(
+        "better_auth_context", "application__better_auth_profile", "user"
+    )
+    alive = alive_annotation("better_auth_context__session_id", now or clock.now())
+    if alive is not None:
+        qs = qs.annotate(session_alive=alive)
+    return qs.filter(token_checksum=token_digest(value)).first()
+
+
+def find_refresh_token(raw: object, now: datetime | None = None) -> Any | None:
+    """The refresh token row for ``raw``, live rows first, with its context."""
+    value = _usable(raw, section().REFRESH_TOKEN_PREFIX or "")
+    if value is None:
+        return None
+    qs = get_refresh_token_model().objects.select_related(
+        "better_auth_context",
+        "access_token",
+        "application__better_auth_profile",
+        "user",
+    )
+    alive = alive_annotation("better_auth_context__session_id", now or clock.now())
+    if alive is not None:
+        qs = qs.annotate(session_alive=alive)
+    qs = qs.filter(token_checksum=token_digest(value))
+    return qs.order_by(F("revoked").asc(nulls_first=True)).first()
+
+
+def context_of(row: Any) -> Any | None:
+    """The row's ``better_auth_context``, or None for a bare DOT row."""
+    try:
+        return row.better_auth_context
+    except ObjectDoesNotExist:
+        return None
+
+
+def client_disabled(app: Any) -> bool:
+    """Whether the client is disabled; a DOT-only client has no profile yet."""
+    try:
+        return bool(app.better_auth_profile.disabled)
+    except ObjectDoesNotExist:
+        return False
+
+
+def token_is_active(token: Any, now: datetime) -> bool:
+    """RFC 7662 §2.2 ``active`` for an access token row (surface §8).
+
+    Unexpired, not revoked, its client enabled, and the session it was
+    issued in still alive (the back-stop for sign-out, surface §6.1).
+    """
+    if token is None or token.expires <= now or token.application is None:
+        return False
+    if client_disabled(token.application):
+        return False
+    ctx = context_of(token)
+    if ctx is not None and ctx.revoked_at is not None:
+        return False
+    if ctx is not None and ctx.session_id:
+        return session_alive(token, ctx.session_id, token.user_id, now)
+    return True
+
+
+# --- RFC 7662 responses ------------------------------------------------------
 
 
 def _strip_scheme(token: str) -> str:
@@ -114,7 +234,7 @@ def _refresh_token_body(row: Any, now: datetime) -> dict[str, Any] | None:
         return None
     if ctx.expires_at is not None and ctx.expires_at <= now:
         return None
-    if row.application.better_auth_profile.disabled:
+    if client_disabled(row.application):
         return None
     body: dict[str, Any] = {
         "active": True,

@@ -27,6 +27,7 @@ from better_auth import clock
 
 from ..models import AccessTokenContext
 from ..oauth.client_auth import AuthenticatedClient
+from .introspection import find_access_token, find_refresh_token
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +125,6 @@ def revoke(client: AuthenticatedClient, token: str, hint: str | None) -> None:
     RFC 7009 §2.1: the hint says where to look first and the search then
     extends to the other type; an unknown hint is ignored.
     """
-    from .tokens import find_access_token, find_refresh_token
-
     now = clock.now()
     order = TOKEN_TYPES[::-1] if hint == "refresh_token" else TOKEN_TYPES
     for kind in order:

@@ -1,4 +1,4 @@
-"""Access and refresh tokens: lookup, issuance and the three grants.
+"""Access and refresh tokens: issuance and the three grants.
 
 Tokens are opaque 32-letter values (Better Auth, surface §1.6, §10) stored
 only as SHA-256 digests in django-oauth-toolkit's ``token_checksum``
@@ -25,9 +25,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import connections, router, transaction
-from django.db.models import Exists, F, Model, OuterRef
+from django.db.models import Model
 from oauth2_provider.models import (
     get_access_token_model,
     get_grant_model,
@@ -37,8 +36,6 @@ from oauth2_provider.models import (
 from better_auth import clock
 from better_auth.conf import auth_settings
 from better_auth.crypto import DecryptionError, decrypt_secret, encrypt_secret
-from better_auth.models import Session
-from better_auth.storage.sessions import session_store
 
 from ..conf import hook, section
 from ..errors import (
@@ -53,6 +50,12 @@ from ..oauth.client_auth import AuthenticatedClient, check_grant
 from ..oauth.digests import generate_value, token_digest
 from ..oauth.pkce import verify_code_verifier
 from .id_tokens import issue_id_token
+from .introspection import (
+    alive_annotation,
+    context_of,
+    find_refresh_token,
+    session_alive,
+)
 from .revocation import delete_family, revoke_code_lineage
 
 logger = logging.getLogger(__name__)
@@ -62,110 +65,12 @@ __all__ = [
     "IDENTITY_SCOPES",
     "client_credentials_grant",
     "exchange_code",
-    "find_access_token",
-    "find_refresh_token",
     "refresh_grant",
-    "session_alive",
-    "token_is_active",
 ]
 
 # Scopes that describe the user; never granted to a client acting for
 # itself (surface §1.6 client_credentials).
 IDENTITY_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
-MAX_TOKEN_LENGTH = 4096
-
-
-# --- lookups ----------------------------------------------------------------
-
-
-def _alive_annotation(path: str, now: datetime) -> Exists | None:
-    """``EXISTS`` of the live session a token row names, when sessions are rows.
-
-    Folding the check into the token lookup keeps it one query.
-    """
-    if auth_settings.SESSION.STORAGE == "cache":
-        return None
-    return Exists(Session.objects.filter(pk=OuterRef(path), expires_at__gt=now))
-
-
-def session_alive(row: Any, session_id: str, user_id: Any, now: datetime) -> bool:
-    """Whether the Better Auth session a token was issued in still exists.
-
-    Sessions in the cache store have no rows to join, so they are listed.
-    """
-    if not session_id:
-        return False
-    annotated = getattr(row, "session_alive", None)
-    if annotated is not None:
-        return bool(annotated)
-    sessions = session_store().list_for_user(str(user_id), now)
-    return any(str(s.id) == session_id for s in sessions)
-
-
-def _usable(raw: object, prefix: str) -> str | None:
-    if not isinstance(raw, str) or not raw or len(raw) > MAX_TOKEN_LENGTH:
-        return None
-    if prefix and not raw.startswith(prefix):
-        return None
-    return raw
-
-
-def find_access_token(raw: object, now: datetime | None = None) -> Any | None:
-    """The access token row for ``raw`` with its context, client and user."""
-    value = _usable(raw, section().OPAQUE_ACCESS_TOKEN_PREFIX or "")
-    if value is None:
-        return None
-    qs = get_access_token_model().objects.select_related(
-        "better_auth_context", "application__better_auth_profile", "user"
-    )
-    alive = _alive_annotation("better_auth_context__session_id", now or clock.now())
-    if alive is not None:
-        qs = qs.annotate(session_alive=alive)
-    return qs.filter(token_checksum=token_digest(value)).first()
-
-
-def find_refresh_token(raw: object, now: datetime | None = None) -> Any | None:
-    """The refresh token row for ``raw``, live rows first, with its context."""
-    value = _usable(raw, section().REFRESH_TOKEN_PREFIX or "")
-    if value is None:
-        return None
-    qs = get_refresh_token_model().objects.select_related(
-        "better_auth_context",
-        "access_token",
-        "application__better_auth_profile",
-        "user",
-    )
-    alive = _alive_annotation("better_auth_context__session_id", now or clock.now())
-    if alive is not None:
-        qs = qs.annotate(session_alive=alive)
-    qs = qs.filter(token_checksum=token_digest(value))
-    return qs.order_by(F("revoked").asc(nulls_first=True)).first()
-
-
-def context_of(row: Any) -> Any | None:
-    """The row's ``better_auth_context``, or None for a bare DOT row."""
-    try:
-        return row.better_auth_context
-    except ObjectDoesNotExist:
-        return None
-
-
-def token_is_active(token: Any, now: datetime) -> bool:
-    """RFC 7662 §2.2 ``active`` for an access token row (surface §8).
-
-    Unexpired, not revoked, its client enabled, and the session it was
-    issued in still alive (the back-stop for sign-out, surface §6.1).
-    """
-    if token is None or token.expires <= now or token.application is None:
-        return False
-    if token.application.better_auth_profile.disabled:
-        return False
-    ctx = context_of(token)
-    if ctx is not None and ctx.revoked_at is not None:
-        return False
-    if ctx is not None and ctx.session_id:
-        return session_alive(token, ctx.session_id, token.user_id, now)
-    return True
 
 
 # --- persistence -------------------------------------------------------------
@@ -213,18 +118,19 @@ def _persist_cte(
                 continue
             columns.append(qn(f.column))
             if f.attname in row.links:
-                source = rows[row.links[f.attname]].instance._meta.pk.column
                 link = row.links[f.attname]
+                source = rows[link].instance._meta.pk.column
                 values.append(f"(SELECT {qn(source)} FROM t{link})")  # noqa: S608
                 continue
             value = f.pre_save(row.instance, True)
             params.append(f.get_db_prep_save(value, connection))
             values.append("%s")
         target = f"{qn(meta.db_table)} ({', '.join(columns)})"
-        ctes.append(
-            f"t{index} AS (INSERT INTO {target} VALUES ({', '.join(values)}) "  # noqa: S608
-            f"RETURNING {qn(meta.pk.column)})"
-        )
+        row_values = ", ".join(values)
+        returning = qn(meta.pk.column)
+        insert = f"INSERT INTO {target} VALUES ({row_values})"  # noqa: S608
+        insert += f" RETURNING {returning}"
+        ctes.append(f"t{index} AS ({insert})")
     for number, (model, pk, changes) in enumerate(updates):
         meta = model._meta
         sets = []
@@ -233,11 +139,10 @@ def _persist_cte(
             sets.append(f"{qn(f.column)} = %s")
             params.append(f.get_db_prep_save(value, connection))
         params.append(meta.pk.get_db_prep_save(pk, connection))
-        where = f"{qn(meta.pk.column)} = %s"
-        ctes.append(
-            f"u{number} AS (UPDATE {qn(meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
-            f"WHERE {where})"
-        )
+        table, assignments = qn(meta.db_table), ", ".join(sets)
+        update = f"UPDATE {table} SET {assignments}"  # noqa: S608
+        update += f" WHERE {qn(meta.pk.column)} = %s"
+        ctes.append(f"u{number} AS ({update})")
     select = ", ".join(
         f"(SELECT {qn(row.instance._meta.pk.column)} FROM t{i})"  # noqa: S608
         for i, row in enumerate(rows)
@@ -323,7 +228,7 @@ def _mint(spec: _Issue) -> tuple[dict[str, Any], list[_Row]]:
             {"access_token_id": 0},
         ),
     ]
-    body = _standard_body(spec, access, lifetime, expires)
+    body = _standard_body(access, lifetime, expires)
 
     if spec.refresh:
         refresh = f"{cfg.REFRESH_TOKEN_PREFIX or ''}{generate_value(32)}"
@@ -369,9 +274,7 @@ def _mint(spec: _Issue) -> tuple[dict[str, Any], list[_Row]]:
     return _with_custom_fields(spec, body), rows
 
 
-def _standard_body(
-    spec: _Issue, access: str, lifetime: int, expires: datetime
-) -> dict[str, Any]:
+def _standard_body(access: str, lifetime: int, expires: datetime) -> dict[str, Any]:
     return {
         "access_token": access,
         "expires_in": lifetime,
@@ -446,7 +349,7 @@ def _check_resources(requested: list[str], granted: Sequence[str]) -> list[str]:
 
 def _load_grant(digest: str, now: datetime) -> Any | None:
     qs = get_grant_model().objects.select_related("better_auth_context", "user")
-    alive = _alive_annotation("better_auth_context__session_id", now)
+    alive = alive_annotation("better_auth_context__session_id", now)
     if alive is not None:
         qs = qs.annotate(session_alive=alive)
     return qs.filter(code=digest).first()

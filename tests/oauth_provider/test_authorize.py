@@ -27,7 +27,7 @@ ERROR_PAGE = f"{ISSUER}/error"
 BROWSER = {"accept": "text/html"}
 
 
-# --- helpers shared by the authorization tests -------------------------------
+# --- building blocks shared by the authorization tests ----------------------
 
 
 def authorize_params(client: str, **overrides: Any) -> dict[str, Any]:
@@ -870,6 +870,25 @@ def test_no_session_redirects_to_the_login_page(api: Any, trusted_client: Any) -
     assert url.startswith(LOGIN_PAGE + "?")
     assert names(url) == names(recorded["response"]["headers"]["location"])
     assert response["Content-Type"] == "application/json"
+
+
+def test_a_cached_session_revoked_elsewhere_does_not_authorize(
+    signed_in_api: Any, trusted_client: Any, better_auth_settings: Any
+) -> None:
+    """Case 61: with the cookie cache on, a session deleted from the store
+    still has a valid cache cookie; authorization reads the store, so the
+    user is sent to log in instead of a code being issued."""
+    from oauth2_provider.models import Grant
+
+    from better_auth.models import Session
+
+    better_auth_settings(SESSION={"COOKIE_CACHE": {"ENABLED": True}})
+    assert signed_in_api.sign_in().status_code == 200
+    Session.objects.all().delete()
+    app, _ = trusted_client
+    url = location(authorize(signed_in_api, app.client_id))
+    assert url.startswith(LOGIN_PAGE + "?")
+    assert not Grant.objects.exists()
 
 
 def test_session_and_skip_consent_issue_a_code(

@@ -458,3 +458,31 @@ def test_native_public_client_flow_on_an_ephemeral_port(
     body = _consent(signed_in_api, url).json()
     assert body["url"].startswith(redirect + "?code=")
     assert single_first(body["url"])["iss"] == ISSUER
+
+
+def test_no_secret_is_logged_during_the_flows(
+    api: Any, web_client: Any, user_factory: Any, caplog: Any
+) -> None:
+    """Codes, passwords, session tokens and continuation signatures never
+    reach the logs during authorize, sign-in and consent."""
+    import logging
+
+    from better_auth.models import Session
+
+    caplog.set_level(logging.DEBUG)
+    user_factory(email="bob@example.test", password="bob-password-123")
+    app, _ = web_client
+    url = location(authorize(api, app.client_id))
+    query = continuation(url)
+    resumed = api.sign_in(
+        "bob@example.test", "bob-password-123", oauth_query=query
+    ).json()["url"]
+    code_url = _consent(api, resumed).json()["url"]
+    code = single(code_url)["code"]
+    api.sign_in("bob@example.test", "bob-password-123", oauth_query=query + "x")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    secrets = [code, "bob-password-123", single_first(url)["sig"]]
+    secrets += [s.token for s in Session.objects.all()]
+    for secret in secrets:
+        assert secret not in logged
+    assert "invalid signature" in logged

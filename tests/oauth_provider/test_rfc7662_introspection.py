@@ -236,7 +236,7 @@ def test_custom_access_token_claims(rp: Any, oauth_settings: Any) -> None:
 def test_disabled_client_tokens_are_inactive(rp: Any) -> None:
     """Surface §8: a disabled client's tokens are no longer active anywhere."""
     from better_auth_oauth_provider.models import ClientProfile
-    from better_auth_oauth_provider.services.tokens import (
+    from better_auth_oauth_provider.services.introspection import (
         find_access_token,
         token_is_active,
     )

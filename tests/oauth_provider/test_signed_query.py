@@ -165,6 +165,43 @@ def test_parse_follows_urlsearchparams(db: None) -> None:
     assert signed_query.serialize([("a b", "~*-._!")]) == "a+b=%7E*-._%21"
 
 
+# The oracle's fixed test secret (shared/oracle/lib/constants.mjs) and a login
+# page query the real Better Auth 1.7 server signed with it, with non-ASCII,
+# "~", "*" and spaces in values.
+ORACLE_SECRET = "oracle-fixed-secret-0123456789abcdef-do-not-use-in-prod"
+ORACLE_QUERY = (
+    "response_type=code&redirect_uri=https%3A%2F%2Frp.oracle.test%2Fcallbac"
+    "k&scope=openid&state=s%C3%A9%7E&client_id=vZFTmwGmZxmIAigrsLatFyanihXE"
+    "OvTh&code_challenge=rUGXoN2_j5qkiEzx9kqEW2ih_AJcHh5iQSt75uNnM3E&code_c"
+    "hallenge_method=S256&nonce=n&claims=%7B%22userinfo%22%3A%7B%22email%22"
+    "%3Anull%7D%7D&foo=b%7Eb+*x+y&exp=1796332470&ba_iat=1796331870174&ba_pa"
+    "ram=ba_iat&ba_param=ba_param&ba_param=claims&ba_param=client_id&ba_par"
+    "am=code_challenge&ba_param=code_challenge_method&ba_param=exp&ba_param"
+    "=foo&ba_param=nonce&ba_param=redirect_uri&ba_param=response_type&ba_pa"
+    "ram=scope&ba_param=state&sig=Zyyh873FDk0E7Kl23rV4iv4HlqPccttQnzUDJ9ulM"
+    "Q4%3D"
+)
+
+
+def test_a_query_signed_by_better_auth_verifies(
+    db: None, better_auth_settings: Any
+) -> None:
+    """Wire compatibility: the canonical form and HMAC are Better Auth's, so a
+    continuation its server signed verifies here under the same secret, and
+    serialising the parameters again gives its bytes."""
+    from datetime import UTC, datetime
+
+    better_auth_settings(SECRET=ORACLE_SECRET)
+    issued_ms = int(dict(parse_qsl(ORACLE_QUERY))["ba_iat"])
+    with clock.freeze(datetime.fromtimestamp(issued_ms / 1000, tz=UTC)):
+        verified = signed_query.verify(ORACLE_QUERY)
+        assert verified is not None
+        assert ("state", "s\u00e9~") in verified.params
+        assert ("foo", "b~b *x y") in verified.params
+        assert ORACLE_QUERY.startswith(signed_query.serialize(verified.params) + "&")
+        assert signed_query.verify(ORACLE_QUERY.replace("nonce=n", "nonce=m")) is None
+
+
 # --- through the API ----------------------------------------------------------------
 
 

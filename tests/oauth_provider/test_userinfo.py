@@ -13,8 +13,11 @@ from better_auth.models import Session
 from tests.conftest import BASE
 from tests.oauth_provider.test_token import (
     assert_no_store,
+    issue_code,
     login_tokens,
+    pkce_pair,
     post_form,
+    redeem,
 )
 
 CHALLENGE = 'Bearer error="invalid_token", error_description="Invalid access token"'
@@ -200,3 +203,30 @@ def test_other_schemes_are_refused(rp: Any) -> None:
     assert _get(authorization=token).status_code == 200
     assert _get(authorization=f"Basic {token}").status_code == 401
     assert _get(authorization=f"DPoP {token}").status_code == 401
+
+
+def test_sessions_in_the_cache_store(
+    better_auth_settings: Any, trusted_client: tuple[Any, str], api: Any
+) -> None:
+    """Surface §6.1 back-stop with sessions kept in secondary storage.
+
+    The token's session is looked up in the cache instead of joined in SQL;
+    signing out still makes the token inactive.
+    """
+    from django.core.cache import cache
+
+    from better_auth.models import User
+    from better_auth.storage.sessions import session_store
+
+    cache.clear()
+    better_auth_settings(SESSION={"STORAGE": "cache"})
+    assert api.sign_up().status_code == 200
+    user = User.objects.get(email="alice@example.test")
+    session = session_store().list_for_user(str(user.pk), clock.now())[0]
+    app, secret = trusted_client
+    verifier, challenge = pkce_pair()
+    code = issue_code(app, user, session=session, challenge=challenge)
+    token = redeem(app, secret, code, verifier).json()["access_token"]
+    assert _get(token).status_code == 200
+    assert api.post("/sign-out").status_code == 200
+    assert _get(token).status_code == 401
