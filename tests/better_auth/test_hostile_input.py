@@ -13,7 +13,10 @@ def test_deeply_nested_json_is_invalid_json(api: AuthClient) -> None:
     """Nesting past the parser's recursion limit is bad input, not a crash."""
     r = api.post("/sign-in/email", raw="[" * 100_000 + "]" * 100_000)
     assert r.status_code == 400
-    assert r.json() == {"message": "Invalid JSON in request body", "code": "BAD_REQUEST"}
+    assert r.json() == {
+        "message": "Invalid JSON in request body",
+        "code": "BAD_REQUEST",
+    }
 
 
 def test_utf16_body_is_refused(api: AuthClient) -> None:
