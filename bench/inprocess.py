@@ -11,6 +11,7 @@ missed.
     .venv/bin/python bench/inprocess.py --breakdown  # the pieces, one by one
 
 Needs DATABASE_URL (PostgreSQL, migrated, e.g. the benchmark's bench_ours).
+``BENCH_SETTINGS`` replaces ``bench.settings`` for ours (not the floor).
 """
 
 from __future__ import annotations
@@ -86,7 +87,12 @@ def _sign_in(host: str) -> str:
 
 def measure(app_name: str, cookie: str | None, rounds: int, profile: bool) -> dict:
     sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS[app_name]
+    settings_module = SETTINGS[app_name]
+    if app_name != "floor":
+        # BENCH_SETTINGS: another settings module for ours (e.g. to time a
+        # different middleware stack against the same code).
+        settings_module = os.environ.get("BENCH_SETTINGS") or settings_module
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     os.environ["BENCH_COOKIE_CACHE"] = "1" if app_name == "ours-cached" else "0"
     from django.core.wsgi import get_wsgi_application
 

@@ -167,14 +167,30 @@ def register_section(name: str, app_label: str, defaults: dict[str, Any]) -> Non
     auth_settings.reload()
 
 
+def _attribute_names(data: Mapping[str, Any], owner: type) -> dict[str, Any]:
+    """The entries of ``data`` that can be plain attributes of an ``owner``.
+
+    Settings are read on every request (``auth_settings.SESSION.EXPIRES_IN``);
+    keeping them in the instance ``__dict__`` lets Python find them without
+    calling ``__getattr__``, which then only runs for unknown names. Names of
+    the class's own attributes and private names are left out.
+    """
+    return {
+        key: value
+        for key, value in data.items()
+        if isinstance(key, str) and not key.startswith("_") and not hasattr(owner, key)
+    }
+
+
 class Section(Mapping[str, Any]):
     """A read-only settings section with attribute access (``s.SESSION.EXPIRES_IN``)."""
 
-    __slots__ = ("_data", "_path")
+    __slots__ = ("__dict__", "_data", "_path")
 
     def __init__(self, data: dict[str, Any], path: str) -> None:
         self._data = data
         self._path = path
+        self.__dict__.update(_attribute_names(data, Section))
 
     def __getattr__(self, name: str) -> Any:
         # Private and dunder names are never settings; answering them here
@@ -294,6 +310,7 @@ class BetterAuthSettings:
     def __init__(self) -> None:
         self._root: Section | None = None
         self._secret_source = "setting"
+        self._attributes: tuple[str, ...] = ()
 
     def _load(self) -> Section:
         user = dict(getattr(settings, "BETTER_AUTH", None) or {})
@@ -328,7 +345,13 @@ class BetterAuthSettings:
     def root(self) -> Section:
         root = self._root
         if root is None:
-            root = self._root = self._load()
+            root = self._load()
+            # Top-level settings become instance attributes until reload(),
+            # so ``auth_settings.SESSION`` skips __getattr__ and this property.
+            attributes = _attribute_names(root, type(self))
+            self.__dict__.update(attributes)
+            self._attributes = tuple(attributes)
+            self._root = root
         return root
 
     def __getattr__(self, name: str) -> Any:
@@ -338,7 +361,8 @@ class BetterAuthSettings:
 
     def secrets(self) -> list[str]:
         """All secrets that verify, the signing one first."""
-        return [self.root.SECRET, *self.root.PREVIOUS_SECRETS]
+        root = self.root
+        return [root.SECRET, *root.PREVIOUS_SECRETS]
 
     def secret_source(self) -> str:
         """Where SECRET came from: ``"setting"``, ``"env"`` or ``"SECRET_KEY"``."""
@@ -352,6 +376,9 @@ class BetterAuthSettings:
 
     def reload(self) -> None:
         self._root = None
+        for name in self._attributes:
+            self.__dict__.pop(name, None)
+        self._attributes = ()
 
 
 auth_settings = BetterAuthSettings()

@@ -30,6 +30,7 @@ import math
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -60,6 +61,15 @@ _ESCAPES = {
     "\\": "\\\\",
 }
 _NEEDS_ESCAPE = re.compile('[\\x00-\\x1f"\\\\\ud800-\udfff]')
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# The json module's string quoting (its C implementation when available):
+# quote, backslash and C0 controls escaped, lower-case hex, the rest raw.
+_quote = json.encoder.encode_basestring
+# json.dumps with JSON.stringify's layout: no whitespace, non-ASCII raw.
+_compact_dumps = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), check_circular=False
+).encode
+_PLAIN_SCALARS = frozenset({str, bool, type(None)})
 # Better Auth's safeJSONParse revives strings matching this into Dates.
 _ISO_DATE = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
@@ -128,12 +138,15 @@ def _js_string(value: str) -> str:
     Only quote, backslash and C0 controls are escaped (short forms where
     they exist, ``\\u00xx`` otherwise); lone surrogates become ``\\udxxx``
     (well-formed JSON.stringify, ES2019); U+2028/2029 and "/" stay raw.
+    Without surrogates that is exactly what the json module's C string
+    encoder writes, so only strings holding one take the slow path.
     """
-    if any("\ud800" <= char <= "\udfff" for char in value):
-        # Join surrogate pairs into one character, as a UTF-16 string is.
-        value = value.encode("utf-16-le", "surrogatepass").decode(
-            "utf-16-le", "surrogatepass"
-        )
+    if value.isascii() or _SURROGATE.search(value) is None:
+        return _quote(value)
+    # Join surrogate pairs into one character, as a UTF-16 string is.
+    value = value.encode("utf-16-le", "surrogatepass").decode(
+        "utf-16-le", "surrogatepass"
+    )
     return '"' + _NEEDS_ESCAPE.sub(_escape_char, value) + '"'
 
 
@@ -174,13 +187,53 @@ def _js_iso_string(value: datetime) -> str:
     )
 
 
+def _plain(value: Any) -> bool:
+    """Whether ``json.dumps`` writes ``value`` byte for byte as JSON.stringify.
+
+    True for dicts whose keys are strings that cannot be array indices
+    (JavaScript would move those to the front), lists, strings, booleans,
+    None and ints below 2**53 (larger ones are printed as doubles). Floats,
+    datetimes, tuples and subclasses go to the general serialiser; lone
+    surrogates are looked for in the output instead.
+    """
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or key.isdigit():
+                return False
+            kind = type(item)
+            if kind in _PLAIN_SCALARS:
+                continue
+            if kind is int:
+                if not -_SAFE_INTEGER < item < _SAFE_INTEGER:
+                    return False
+            elif not _plain(item):
+                return False
+        return True
+    if kind is list:
+        return all(_plain(item) for item in value)
+    if kind in _PLAIN_SCALARS:
+        return True
+    return kind is int and -_SAFE_INTEGER < value < _SAFE_INTEGER
+
+
 def js_json_stringify(value: Any) -> str:
     """Serialise value exactly as JavaScript's ``JSON.stringify`` would.
 
     Supports dict (str keys), list/tuple, str, int, float, bool, None and
     datetime (as ``toISOString``). No whitespace, non-ASCII kept raw. Better
-    Auth signs this text, so a single differing byte breaks the MAC.
+    Auth signs this text, so a single differing byte breaks the MAC. Values
+    on which the json module agrees with JavaScript (see ``_plain``) are
+    written by its C encoder; everything else member by member.
     """
+    if _plain(value):
+        text = _compact_dumps(value)
+        if text.isascii() or _SURROGATE.search(text) is None:
+            return text
+    return _stringify(value)
+
+
+def _stringify(value: Any) -> str:
     if value is None:
         return "null"
     if value is True:
@@ -195,12 +248,12 @@ def js_json_stringify(value: Any) -> str:
         return '"' + _js_iso_string(value) + '"'
     if isinstance(value, dict):
         members = (
-            f"{_js_string(key)}:{js_json_stringify(value[key])}"
+            f"{_js_string(key)}:{_stringify(value[key])}"
             for key in _ordered_keys(value)
         )
         return "{" + ",".join(members) + "}"
     if isinstance(value, list | tuple):
-        return "[" + ",".join(js_json_stringify(item) for item in value) + "]"
+        return "[" + ",".join(_stringify(item) for item in value) + "]"
     raise TypeError(f"cannot serialise {type(value).__name__} as JSON")
 
 
@@ -234,18 +287,22 @@ def _civil_from_days(days: int) -> tuple[int, int, int]:
     return year_of_era + era * 400 + (month <= 2), month, day
 
 
+@lru_cache(maxsize=1024)
 def _iso_epoch_ms(text: str) -> int | None:
     """Return the epoch milliseconds V8's ``new Date(text)`` gives, or None.
 
     Mirrors V8 for the ``YYYY-MM-DDTHH:mm:ss[.fff…]Z`` shape: days 29-31
     roll over into the next month, ``24:00:00`` is the next midnight, and
-    fraction digits beyond milliseconds are truncated.
+    fraction digits beyond milliseconds are truncated. Memoised: one cookie
+    cache holds the same few dates on every request of its session, and
+    each decode checks some of them more than once.
     """
     match = _ISO_DATE.fullmatch(text)
     if match is None:
         return None
-    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    fraction = match.group(7) or ""
+    groups = match.groups()
+    year, month, day, hour, minute, second = map(int, groups[:6])
+    fraction = groups[6] or ""
     millis = int((fraction + "00")[:3])
     if not (1 <= month <= 12 and 1 <= day <= 31 and minute <= 59 and second <= 59):
         return None
@@ -272,11 +329,15 @@ def _revive(value: Any) -> Any:
     """Round-trip ISO date strings through Date, as ``safeJSONParse`` does.
 
     Better Auth verifies the compact signature over the re-serialised
-    payload, in which revived Dates print via ``toISOString``.
+    payload, in which revived Dates print via ``toISOString``. A string
+    that already is ``toISOString`` output comes back unchanged, so only
+    other ISO-shaped strings are converted.
     """
     if isinstance(value, str):
-        ms = _iso_epoch_ms(value)
-        return value if ms is None else _iso_from_epoch_ms(ms)
+        # _ISO_DATE needs at least "YYYY-MM-DDTHH:mm:ssZ".
+        if len(value) < 20 or value[10] != "T" or value[-1] != "Z":
+            return value
+        return _revive_date(value)
     if isinstance(value, dict):
         return {key: _revive(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -284,8 +345,48 @@ def _revive(value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=1024)
+def _revive_date(text: str) -> str:
+    """``new Date(text).toISOString()`` for an ISO-shaped string, else text."""
+    match = _ISO_DATE.fullmatch(text)
+    if match is None or _is_canonical(match):
+        return text
+    ms = _iso_epoch_ms(text)
+    return text if ms is None else _iso_from_epoch_ms(ms)
+
+
+_MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _is_canonical(match: re.Match[str]) -> bool:
+    """Whether an ``_ISO_DATE`` match is already what ``toISOString`` prints.
+
+    That is three fraction digits and a real date and time: V8 rolls a day
+    past the month's end or 24:00 over into the next day or month, and
+    ``_iso_from_epoch_ms`` writes a four-digit year for 0000-9999.
+    """
+    year, month, day, hour, minute, second, fraction = match.groups()
+    if fraction is None or len(fraction) != 3:
+        return False
+    if hour > "23" or minute > "59" or second > "59":
+        return False
+    month_number, day_number = int(month), int(day)
+    if not (1 <= month_number <= 12 and 1 <= day_number):
+        return False
+    if day_number <= 28:
+        return True
+    if month_number == 2:
+        number = int(year)
+        leap = number % 4 == 0 and (number % 100 != 0 or number % 400 == 0)
+        return day_number <= (29 if leap else 28)
+    return day_number <= _MONTH_DAYS[month_number]
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"invalid JSON constant {name}")
+
+
+_decode_json = json.JSONDecoder(parse_constant=_reject_constant).decode
 
 
 def _js_json_parse(data: bytes) -> Any:
@@ -294,8 +395,7 @@ def _js_json_parse(data: bytes) -> Any:
     Invalid UTF-8 becomes U+FFFD, a leading BOM is dropped, and NaN or
     Infinity literals are rejected.
     """
-    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
-    return json.loads(text, parse_constant=_reject_constant)
+    return _decode_json(data.decode("utf-8", "replace").removeprefix("\ufeff"))
 
 
 def _b64decode_lenient(text: str) -> bytes:

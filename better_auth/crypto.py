@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import logging
 import os
@@ -134,7 +133,9 @@ def hmac_sha256(secret: str | bytes, message: str | bytes) -> bytes:
     Better Auth imports the secret's UTF-8 bytes as the raw HMAC key and
     signs the UTF-8 bytes of the message.
     """
-    return hmac.new(_as_bytes(secret), _as_bytes(message), hashlib.sha256).digest()
+    # hmac.digest is the one-shot form of hmac.new(...).digest() (same bytes,
+    # computed by OpenSSL without building an HMAC object).
+    return hmac.digest(_as_bytes(secret), _as_bytes(message), "sha256")
 
 
 def hmac_sha256_b64url(secret: str | bytes, message: str | bytes) -> str:

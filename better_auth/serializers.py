@@ -33,11 +33,21 @@ def register_session_fields(extender: Callable[[Any], dict[str, Any]]) -> None:
 
 
 def iso(value: datetime | None) -> str | None:
-    """JavaScript's ``Date.toISOString()``: UTC, milliseconds, ``Z``."""
+    """JavaScript's ``Date.toISOString()``: UTC, milliseconds, ``Z``.
+
+    ``isoformat`` truncates to milliseconds as ``toISOString`` does and ends
+    a UTC value with ``+00:00``, replaced by ``Z``. Years before 1000 keep
+    the ``strftime`` spelling this function has always produced.
+    """
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    if value.year < 1000:
+        return (
+            value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        )
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def user_json(user: Any) -> dict[str, Any]:

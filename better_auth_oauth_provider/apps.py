@@ -1,6 +1,10 @@
+"""The Django application of the OAuth 2.1 / OpenID Connect provider."""
+
 from __future__ import annotations
 
 from django.apps import AppConfig
+
+__all__ = ["BetterAuthOauthProviderConfig"]
 
 
 class BetterAuthOauthProviderConfig(AppConfig):
@@ -10,6 +14,8 @@ class BetterAuthOauthProviderConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        """Register the settings section, key policy, endpoints, rate limits
+        and checks; settings are read later, on first use."""
         from . import checks, conf, keys, ratelimits
         from .api import load_endpoints
 

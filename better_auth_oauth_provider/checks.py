@@ -58,47 +58,51 @@ def check_issuer(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
     ]
 
 
-def check_provider(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """Validate the OAUTH_PROVIDER section and the provider's wiring."""
+def _installed() -> list[checks.CheckMessage]:
+    if apps.is_installed("oauth2_provider"):
+        return []
+    return [
+        checks.Error(
+            "better_auth_oauth_provider needs django-oauth-toolkit.",
+            hint="Add 'oauth2_provider' to INSTALLED_APPS.",
+            id="better_auth_oauth_provider.E003",
+        )
+    ]
+
+
+def _base_url() -> list[checks.CheckMessage]:
     from better_auth.conf import auth_settings
+
+    if auth_settings.BASE_URL:
+        return []
+    return [
+        checks.Warning(
+            "BETTER_AUTH has no BASE_URL; the OAuth issuer is derived from "
+            "each request's Host header.",
+            hint="Set BETTER_AUTH['BASE_URL'] so the issuer is stable "
+            "(OpenID Connect Discovery §3).",
+            id="better_auth_oauth_provider.W001",
+        )
+    ]
+
+
+def _pages(cfg: Any) -> list[checks.CheckMessage]:
+    return [
+        checks.Warning(
+            f"BETTER_AUTH['OAUTH_PROVIDER']['{name}'] is not set.",
+            hint="The authorize endpoint redirects the browser there; set "
+            "it to a page of your frontend.",
+            id="better_auth_oauth_provider.W002",
+        )
+        for name in ("LOGIN_PAGE", "CONSENT_PAGE")
+        if not cfg[name]
+    ]
+
+
+def _values(cfg: Any) -> list[checks.CheckMessage]:
     from better_auth.keys import ALGORITHMS
 
-    from .conf import section
-
     out: list[checks.CheckMessage] = []
-    if not apps.is_installed("oauth2_provider"):
-        out.append(
-            checks.Error(
-                "better_auth_oauth_provider needs django-oauth-toolkit.",
-                hint="Add 'oauth2_provider' to INSTALLED_APPS.",
-                id="better_auth_oauth_provider.E003",
-            )
-        )
-    try:
-        cfg = section()
-    except (ImproperlyConfigured, AttributeError):
-        return out  # better_auth.E000 reports unreadable settings.
-    base = auth_settings.BASE_URL
-    if not base:
-        out.append(
-            checks.Warning(
-                "BETTER_AUTH has no BASE_URL; the OAuth issuer is derived from "
-                "each request's Host header.",
-                hint="Set BETTER_AUTH['BASE_URL'] so the issuer is stable "
-                "(OpenID Connect Discovery §3).",
-                id="better_auth_oauth_provider.W001",
-            )
-        )
-    for name in ("LOGIN_PAGE", "CONSENT_PAGE"):
-        if not cfg[name]:
-            out.append(
-                checks.Warning(
-                    f"BETTER_AUTH['OAUTH_PROVIDER']['{name}'] is not set.",
-                    hint="The authorize endpoint redirects the browser there; set "
-                    "it to a page of your frontend.",
-                    id="better_auth_oauth_provider.W002",
-                )
-            )
     if cfg.SIGNING_ALGORITHM not in ALGORITHMS:
         out.append(
             checks.Error(
@@ -119,3 +123,15 @@ def check_provider(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         )
     return out
+
+
+def check_provider(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Validate the OAUTH_PROVIDER section and the provider's wiring."""
+    from .conf import section
+
+    out = _installed()
+    try:
+        cfg = section()
+    except (ImproperlyConfigured, AttributeError):
+        return out  # better_auth.E000 reports unreadable settings.
+    return [*out, *_base_url(), *_pages(cfg), *_values(cfg)]

@@ -24,6 +24,7 @@ __all__ = [
     "CACHE_CONTROL",
     "JWS_ALGS",
     "authorization_server_metadata",
+    "claims_supported",
     "metadata_response",
     "method_not_allowed",
     "openid_configuration",
@@ -60,63 +61,82 @@ def _advertised(name: str) -> Any:
     return advertised.get(name)
 
 
+def _endpoint_urls(iss: str) -> dict[str, str]:
+    """The endpoints this server serves (RFC 8414 §2, RFC 7591 §3, 7662, 7009)."""
+    out: dict[str, str] = {}
+    if _served("/oauth2/authorize", "GET"):
+        out["authorization_endpoint"] = f"{iss}/oauth2/authorize"
+    if _served("/oauth2/token"):
+        out["token_endpoint"] = f"{iss}/oauth2/token"
+    if _served("/jwks", "GET"):
+        out["jwks_uri"] = f"{iss}/jwks"
+    if section().ALLOW_DYNAMIC_CLIENT_REGISTRATION and _served("/oauth2/register"):
+        out["registration_endpoint"] = f"{iss}/oauth2/register"
+    if _served("/oauth2/introspect"):
+        out["introspection_endpoint"] = f"{iss}/oauth2/introspect"
+    if _served("/oauth2/revoke"):
+        out["revocation_endpoint"] = f"{iss}/oauth2/revoke"
+    return out
+
+
+def _auth_methods(endpoints: dict[str, str]) -> dict[str, list[str]]:
+    """Client authentication methods per endpoint (RFC 8414 §2)."""
+    secret_methods = ["client_secret_basic", "client_secret_post"]
+    assertion = capabilities.is_supported("private_key_jwt")
+    if assertion:
+        secret_methods.append("private_key_jwt")
+    # Public clients (PKCE, no secret) are always supported, so ``none`` is
+    # listed even without open registration (Better Auth lists it only then);
+    # RFC 7009 §2.1: public clients revoke their own tokens with client_id.
+    public = {"token": True, "introspection": False, "revocation": True}
+    out: dict[str, list[str]] = {}
+    for kind, with_none in public.items():
+        if kind != "token" and f"{kind}_endpoint" not in endpoints:
+            continue
+        methods = ["none", *secret_methods] if with_none else list(secret_methods)
+        out[f"{kind}_endpoint_auth_methods_supported"] = methods
+        if assertion:
+            out[f"{kind}_endpoint_auth_signing_alg_values_supported"] = list(JWS_ALGS)
+    return out
+
+
+def _optional_features() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if capabilities.is_supported("dpop"):
+        out["dpop_signing_alg_values_supported"] = list(DPOP_ALGS)
+    if capabilities.is_supported("backchannel_logout"):
+        out["backchannel_logout_supported"] = True
+        out["backchannel_logout_session_supported"] = True
+    return out
+
+
 def authorization_server_metadata(request: HttpRequest | None = None) -> dict[str, Any]:
     """The RFC 8414 §2 document, in Better Auth's field order."""
     cfg = section()
     iss = issuer(request)
     grants = list(cfg.GRANT_TYPES)
     scopes = _advertised("scopes_supported") or list(cfg.SCOPES)
-    doc: dict[str, Any] = {"scopes_supported": list(scopes), "issuer": iss}
-    if _served("/oauth2/authorize", "GET"):
-        doc["authorization_endpoint"] = f"{iss}/oauth2/authorize"
-    if _served("/oauth2/token"):
-        doc["token_endpoint"] = f"{iss}/oauth2/token"
-    if _served("/jwks", "GET"):
-        doc["jwks_uri"] = f"{iss}/jwks"
-    if cfg.ALLOW_DYNAMIC_CLIENT_REGISTRATION and _served("/oauth2/register"):
-        doc["registration_endpoint"] = f"{iss}/oauth2/register"
-    introspect = _served("/oauth2/introspect")
-    revoke = _served("/oauth2/revoke")
-    if introspect:
-        doc["introspection_endpoint"] = f"{iss}/oauth2/introspect"
-    if revoke:
-        doc["revocation_endpoint"] = f"{iss}/oauth2/revoke"
-    doc["response_types_supported"] = ["code"] if "authorization_code" in grants else []
-    doc["response_modes_supported"] = ["query"]
-    doc["grant_types_supported"] = grants
-    secret_methods = ["client_secret_basic", "client_secret_post"]
-    assertion = capabilities.is_supported("private_key_jwt")
-    if assertion:
-        secret_methods.append("private_key_jwt")
-    # Public clients (PKCE, no secret) are always supported, so ``none`` is
-    # listed even without open registration (Better Auth lists it only then).
-    doc["token_endpoint_auth_methods_supported"] = ["none", *secret_methods]
-    if assertion:
-        doc["token_endpoint_auth_signing_alg_values_supported"] = list(JWS_ALGS)
-    if introspect:
-        doc["introspection_endpoint_auth_methods_supported"] = list(secret_methods)
-        if assertion:
-            doc["introspection_endpoint_auth_signing_alg_values_supported"] = list(
-                JWS_ALGS
-            )
-    if revoke:
-        # RFC 7009 §2.1: public clients revoke their own tokens with client_id.
-        doc["revocation_endpoint_auth_methods_supported"] = ["none", *secret_methods]
-        if assertion:
-            doc["revocation_endpoint_auth_signing_alg_values_supported"] = list(
-                JWS_ALGS
-            )
-    doc["code_challenge_methods_supported"] = ["S256"]
-    doc["authorization_response_iss_parameter_supported"] = True
-    if capabilities.is_supported("dpop"):
-        doc["dpop_signing_alg_values_supported"] = list(DPOP_ALGS)
-    if capabilities.is_supported("backchannel_logout"):
-        doc["backchannel_logout_supported"] = True
-        doc["backchannel_logout_session_supported"] = True
-    return doc
+    endpoints = _endpoint_urls(iss)
+    return {
+        "scopes_supported": list(scopes),
+        "issuer": iss,
+        **endpoints,
+        "response_types_supported": ["code"] if "authorization_code" in grants else [],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": grants,
+        **_auth_methods(endpoints),
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": True,
+        **_optional_features(),
+    }
 
 
-def _claims_supported() -> list[str]:
+def claims_supported() -> list[str]:
+    """Claims this provider can serve (OIDC Discovery §3 ``claims_supported``).
+
+    ``ADVERTISED_METADATA`` may replace the list; otherwise the protocol
+    claims plus those of the configured ``profile`` / ``email`` scopes.
+    """
     advertised = _advertised("claims_supported")
     if advertised:
         return list(advertised)
@@ -131,7 +151,7 @@ def openid_configuration(request: HttpRequest | None = None) -> dict[str, Any]:
     cfg = section()
     iss = issuer(request)
     doc = authorization_server_metadata(request)
-    doc["claims_supported"] = _claims_supported()
+    doc["claims_supported"] = claims_supported()
     doc["claims_parameter_supported"] = True
     if _served("/oauth2/userinfo", "GET"):
         doc["userinfo_endpoint"] = f"{iss}/oauth2/userinfo"

@@ -1,8 +1,9 @@
 """Settings of the demo project: every app of the suite, SQLite by default.
 
 Environment: DATABASE_URL (sqlite:///path or postgres://...), BETTER_AUTH_URL
-(the public base URL), BETTER_AUTH_SECRET, REDIS_URL (sessions and rate limits
-in Redis when set), DJANGO_DEBUG.
+(the public base URL; the OAuth provider's login page is its root and its
+consent page /consent/), BETTER_AUTH_SECRET, REDIS_URL (sessions and rate
+limits in Redis when set), DJANGO_DEBUG.
 """
 
 from __future__ import annotations
@@ -87,13 +88,24 @@ PASSWORD_HASHERS = [
     "better_auth.hashers.BetterAuthScryptPasswordHasher",
 ]
 
+BETTER_AUTH_URL = os.environ.get("BETTER_AUTH_URL", "http://127.0.0.1:8000").rstrip("/")
 BETTER_AUTH = {
     "SECRET": os.environ.get(
         "BETTER_AUTH_SECRET", "demo-only-better-auth-secret-change-me-0123456789"
     ),
-    "BASE_URL": os.environ.get("BETTER_AUTH_URL", "http://127.0.0.1:8000"),
+    "BASE_URL": BETTER_AUTH_URL,
     "TRUSTED_ORIGINS": ["http://localhost:8000"],
     "RATE_LIMIT": {"STORAGE": "cache" if REDIS_URL else "database"},
+    # The demo is the login provider of demo/example_rp.py (manage.py
+    # seed_demo_client registers it): the demo page signs the user in and
+    # continues the authorization, demo/templates/demo/consent.html asks for
+    # consent (clients without skip_consent). The login page may name the
+    # client before sign-in (public-client-prelogin, signed query required).
+    "OAUTH_PROVIDER": {
+        "LOGIN_PAGE": f"{BETTER_AUTH_URL}/",
+        "CONSENT_PAGE": f"{BETTER_AUTH_URL}/consent/",
+        "ALLOW_PUBLIC_CLIENT_PRELOGIN": True,
+    },
 }
 if REDIS_URL:
     BETTER_AUTH["SECONDARY_STORAGE"] = "redis"

@@ -140,8 +140,13 @@ def _finish(ctx: Context, result: Any) -> HttpResponse:
     return response
 
 
+# Built once: json.dumps with non-default options makes a new encoder per call.
+_encode_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def render(body: Any) -> bytes:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    """The JSON body as better-call sends it: compact, UTF-8, non-ASCII raw."""
+    return _encode_json(body).encode()
 
 
 def _json(
@@ -184,6 +189,10 @@ def error_response(error: APIError) -> HttpResponse:
 
 
 def _query(request: HttpRequest) -> dict[str, Any]:
+    if "GET" not in request.__dict__ and not request.META.get("QUERY_STRING"):
+        # No query string and no QueryDict built or replaced yet: nothing to
+        # read, so the QueryDict is not built just to be found empty.
+        return {}
     out: dict[str, Any] = {}
     for key in request.GET:
         values = request.GET.getlist(key)

@@ -75,6 +75,22 @@ def text_problem(value: str) -> str | None:
     return None
 
 
+# The type test of each field kind, and the zod type name its error reports
+# when that differs from the kind (a string map is zod's record of strings,
+# whose message says "object").
+_KIND_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "string": lambda value: isinstance(value, str),
+    "boolean": lambda value: isinstance(value, bool),
+    "number": lambda value: (
+        isinstance(value, (int, float)) and not isinstance(value, bool)
+    ),
+    "object": lambda value: isinstance(value, dict),
+    "string_list": lambda value: isinstance(value, list),
+    "string_map": lambda value: isinstance(value, dict),
+}
+_EXPECTED = {"string_list": "array", "string_map": "object"}
+
+
 @dataclass(frozen=True)
 class Field:
     kind: str
@@ -95,20 +111,8 @@ class Field:
             return None, None
         if self.kind == "any":
             return value, None
-        ok = {
-            "string": isinstance(value, str),
-            "boolean": isinstance(value, bool),
-            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
-            "object": isinstance(value, dict),
-            "string_list": isinstance(value, list),
-            "string_map": isinstance(value, dict),
-        }[self.kind]
-        expected = {"string_list": "array", "string_map": "record"}.get(
-            self.kind, self.kind
-        )
-        if expected == "record":
-            expected = "object"
-        if not ok:
+        if not _KIND_CHECKS[self.kind](value):
+            expected = _EXPECTED.get(self.kind, self.kind)
             return (
                 value,
                 f"Invalid input: expected {expected}, received {_type_name(value)}",

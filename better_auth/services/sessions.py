@@ -15,10 +15,18 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils.dateparse import parse_datetime
 
 from .. import clock, cookie_cache, signals
 from ..conf import auth_settings
-from ..cookies import DONT_REMEMBER, SESSION_DATA, SESSION_TOKEN, CookieJar, read_signed
+from ..cookies import (
+    DONT_REMEMBER,
+    SESSION_DATA,
+    SESSION_TOKEN,
+    CookieJar,
+    cookie,
+    read_signed,
+)
 from ..crypto import generate_token
 from ..errors import APIError
 from ..models import Session, User
@@ -125,7 +133,7 @@ def clear_session_cookies(jar: CookieJar) -> None:
 
 def _from_cache(ctx: Context, token: str) -> SessionContext | None:
     cache = auth_settings.SESSION.COOKIE_CACHE
-    raw = ctx.cookies.get(_cookie_name(SESSION_DATA))
+    raw = ctx.cookies.get(cookie(SESSION_DATA).name)
     if not raw:
         return None
     version = str(cache.VERSION)
@@ -154,8 +162,6 @@ def _from_cache(ctx: Context, token: str) -> SessionContext | None:
 
 def _restore(data: dict[str, Any], token: str, version: str) -> SessionContext | None:
     """Rebuild a session from a cache payload bound to ``token`` (1.7 binding)."""
-    from django.utils.dateparse import parse_datetime
-
     try:
         s, u = data["session"], data["user"]
         if s.get("token") != token or str(data.get("version", "1")) != version:
@@ -187,12 +193,6 @@ def _restore(data: dict[str, Any], token: str, version: str) -> SessionContext |
     except (KeyError, TypeError, ValueError):
         return None
     return SessionContext(session, user, from_cache=True)
-
-
-def _cookie_name(name: str) -> str:
-    from ..cookies import cookie
-
-    return cookie(name).name
 
 
 def get_session(

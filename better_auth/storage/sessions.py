@@ -2,15 +2,31 @@
 
 Every read a request makes for its session is one indexed query joining the
 user, so get-session costs at most one query.
+
+That read is the hot path of every authenticated request (Better Auth's
+get-session, core-surface §5), so its SQL is written once per database
+connection (alias and vendor) from the models' metadata instead of being
+compiled by the ORM on every call, and the rows become model instances
+through ``Model.from_db``, the way the ORM's ``select_related`` builds them.
+It still runs on a Django cursor, so query logging, ``CaptureQueriesContext``
+and ``execute_wrapper`` see it like any other query.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
+
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
 
 from ..conf import auth_settings
 from ..models import Session
+
+_Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 
 
 class SessionStore(Protocol):
@@ -24,9 +40,108 @@ class SessionStore(Protocol):
     def list_for_user(self, user_id: str, now: datetime) -> list[Session]: ...
 
 
+@dataclass(frozen=True)
+class _SessionJoin:
+    """``SELECT session.*, user.* … WHERE token = %s`` for one connection.
+
+    ``converters`` are the backend's and the fields' ``from_db_value``
+    converters by column position, exactly those the ORM compiler would
+    apply to the same columns (``SQLCompiler.get_converters``).
+    """
+
+    sql: str
+    session_fields: tuple[str, ...]
+    user_model: type[Model]
+    user_fields: tuple[str, ...]
+    converters: tuple[tuple[int, tuple[_Converter, ...], Any], ...]
+
+    def instances(
+        self, row: Sequence[Any], db: str, connection: BaseDatabaseWrapper
+    ) -> Session:
+        """The session, with its user cached as ``select_related`` leaves it."""
+        if self.converters:
+            values = list(row)
+            for position, functions, expression in self.converters:
+                value = values[position]
+                for convert in functions:
+                    value = convert(value, expression, connection)
+                values[position] = value
+            row = values
+        split = len(self.session_fields)
+        session = Session.from_db(db, self.session_fields, row[:split])
+        user = self.user_model.from_db(db, self.user_fields, row[split:])
+        _USER_FK.set_cached_value(session, user)
+        return session
+
+
+_USER_FK = Session._meta.get_field("user")
+_JOINS: dict[tuple[str, str], _SessionJoin] = {}
+
+
+def _build_join(connection: BaseDatabaseWrapper) -> _SessionJoin:
+    quote = connection.ops.quote_name
+    user_model = _USER_FK.related_model
+    session_table = quote(Session._meta.db_table)
+    user_table = quote(user_model._meta.db_table)
+    session_fields = Session._meta.concrete_fields
+    user_fields = user_model._meta.concrete_fields
+    columns = [(Session._meta.db_table, f) for f in session_fields] + [
+        (user_model._meta.db_table, f) for f in user_fields
+    ]
+    select = ", ".join(f"{quote(table)}.{quote(f.column)}" for table, f in columns)
+    (fk_column, target_column), *_ = (
+        (local.column, remote.column) for local, remote in _USER_FK.related_fields
+    )
+    token_column = quote(Session._meta.get_field("token").column)
+    on = f"{session_table}.{quote(fk_column)} = {user_table}.{quote(target_column)}"
+    # Only quoted identifiers from the models' metadata are interpolated; the
+    # token is always a bound parameter.
+    sql = (
+        f"SELECT {select} FROM {session_table} INNER JOIN {user_table}"  # noqa: S608
+        f" ON ({on}) WHERE {session_table}.{token_column} = %s"
+    )
+    converters = []
+    for position, (table, field) in enumerate(columns):
+        expression = field.get_col(table)
+        functions = connection.ops.get_db_converters(
+            expression
+        ) + expression.get_db_converters(connection)
+        if functions:
+            converters.append((position, tuple(functions), expression))
+    return _SessionJoin(
+        sql=sql,
+        session_fields=tuple(f.attname for f in session_fields),
+        user_model=user_model,
+        user_fields=tuple(f.attname for f in user_fields),
+        converters=tuple(converters),
+    )
+
+
+def _session_join(connection: BaseDatabaseWrapper) -> _SessionJoin:
+    key = (connection.alias, connection.vendor)
+    join = _JOINS.get(key)
+    if join is None:
+        join = _JOINS[key] = _build_join(connection)
+    return join
+
+
 class DatabaseSessionStore:
     def find(self, token: str) -> Session | None:
-        return Session.objects.select_related("user").filter(token=token).first()
+        """The session with ``token`` and its user, in one indexed query.
+
+        The same rows as ``select_related("user").filter(token=token)`` (an
+        inner join: the foreign key is not nullable); ``token`` is unique, so
+        no ``ORDER BY`` or ``LIMIT`` is needed to pick one.
+        """
+        db = router.db_for_read(Session)
+        connection = connections[db]
+        join = _session_join(connection)
+        with connection.cursor() as cursor:
+            cursor.execute(join.sql, [token])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return join.instances(row, db, connection)
 
     def create(self, session: Session) -> Session:
         session.save(force_insert=True)

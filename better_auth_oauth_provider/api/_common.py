@@ -1,17 +1,28 @@
-"""Helpers shared by the management endpoints: ownership and empty answers."""
+"""Helpers shared by the endpoint modules: media types, ownership, answers."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 
 from better_auth.api.context import Context
+from better_auth.api.router import error_response
 from better_auth.errors import APIError
+from better_auth.hooks import register_request_check
 
 from ..conf import hook
+from ..oauth.form_params import FORM_TYPE
 
-__all__ = ["client_reference", "empty_json", "forbidden"]
+__all__ = [
+    "client_reference",
+    "empty_json",
+    "forbidden",
+    "form_only",
+    "unsupported_media_type",
+]
+
+_FORM_ONLY: set[str] = set()
 
 
 def forbidden() -> APIError:
@@ -37,3 +48,31 @@ def client_reference(ctx: Context) -> str | None:
         }
     )
     return str(value) if value else None
+
+
+def unsupported_media_type(request: HttpRequest) -> APIError:
+    """better-call's 415 for a body that is not form-encoded."""
+    if request.META.get("CONTENT_TYPE"):
+        message = (
+            f'Content-Type "{request.content_type}" is not allowed. '
+            f"Allowed types: {FORM_TYPE}"
+        )
+    else:
+        message = f"Content-Type is required. Allowed types: {FORM_TYPE}"
+    return APIError(415, "UNSUPPORTED_MEDIA_TYPE", message, status_text="415")
+
+
+def _refuse_other_media(request: HttpRequest, path: str) -> HttpResponse | None:
+    """Request check: 415 before anything else on a form-only endpoint."""
+    if path not in _FORM_ONLY or request.method != "POST" or not request.body:
+        return None
+    if request.content_type == FORM_TYPE:
+        return None
+    return error_response(unsupported_media_type(request))
+
+
+def form_only(*paths: str) -> None:
+    """Make the endpoints at ``paths`` accept form-encoded bodies only
+    (RFC 6749 §3.2, RFC 7009 §2.1, RFC 7662 §2.1)."""
+    _FORM_ONLY.update(paths)
+    register_request_check(_refuse_other_media)

@@ -23,21 +23,25 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from better_auth import clock
 from better_auth.api.context import Context, Redirect
 from better_auth.api.registry import endpoint
-from better_auth.conf import auth_settings
 from better_auth.cookies import SESSION_TOKEN
-from better_auth.crypto import decode_cookie_value, unsign_cookie_value
 from better_auth.errors import APIError
 from better_auth.hooks import register_after_hook, register_before_hook
+from better_auth.services.bearer import session_from_bearer
 from better_auth.services.sessions import SessionContext, get_session
-from better_auth.storage.sessions import session_store
 
 from ..conf import issuer
-from ..oauth.client_auth import form_values
+from ..oauth.authorization_request import (
+    params_from_multi,
+    params_from_pairs,
+    remove_param,
+)
+from ..oauth.form_params import FORM_TYPE, form_values
+from ..oauth.prompt import is_fresh_for, remove_prompt
 from ..oauth.signed_query import VerifiedQuery, require_verified
-from ..services import authorization
+from ..services.authorization import authorize as decide
+from ._common import unsupported_media_type
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +53,6 @@ __all__ = [
     "wants_json",
 ]
 
-FORM_TYPE = "application/x-www-form-urlencoded"
 # ctx.extra keys: the verified continuation, and "an authorization already
 # ran for this request" (so the after-hook does not run it twice).
 CONTINUATION = "oauth_provider.continuation"
@@ -84,14 +87,8 @@ def _parameters(ctx: Context) -> dict[str, Any]:
     if ctx.method != "POST":
         return dict(ctx.query)
     if ctx.raw_body is not None and ctx.request.content_type != FORM_TYPE:
-        raise APIError(
-            415,
-            "UNSUPPORTED_MEDIA_TYPE",
-            f'Content-Type "{ctx.request.content_type}" is not allowed. '
-            f"Allowed types: {FORM_TYPE}",
-            status_text="415",
-        )
-    return authorization.params_from_multi(form_values(ctx.request))
+        raise unsupported_media_type(ctx.request)
+    return params_from_multi(form_values(ctx.request))
 
 
 @endpoint("/oauth2/authorize", ("GET", "POST"), allow_form=True)
@@ -103,7 +100,7 @@ def authorize(ctx: Context) -> Any:
     """
     ctx.extra[RESUMED] = True
     params = _parameters(ctx)
-    url = authorization.authorize(
+    url = decide(
         params,
         session=lambda: get_session(ctx, disable_cookie_cache=True),
         iss=issuer(ctx.request),
@@ -130,17 +127,7 @@ def _verify_continuation(ctx: Context) -> None:
 def _new_session(ctx: Context) -> SessionContext | None:
     """The session whose cookie this response sets, if any."""
     raw = ctx.jar.value_of(SESSION_TOKEN)
-    if not raw:
-        return None
-    token = unsign_cookie_value(decode_cookie_value(raw), auth_settings.secrets())
-    if not token:
-        return None
-    session = session_store().find(token)
-    if session is None or session.expires_at <= clock.now():
-        return None
-    if not session.user.is_active:
-        return None
-    return SessionContext(session, session.user)
+    return session_from_bearer(raw) if raw else None
 
 
 def _resume_after_sign_in(ctx: Context, result: Any) -> Any:
@@ -152,13 +139,11 @@ def _resume_after_sign_in(ctx: Context, result: Any) -> Any:
     if session is None:
         return None
     ctx.extra[RESUMED] = True
-    params = authorization.remove_prompt(
-        authorization.params_from_pairs(state.params), "login"
-    )
-    if authorization.is_fresh_for(session, state.issued_at):
-        params = authorization.remove_param(params, "max_age")
+    params = remove_prompt(params_from_pairs(state.params), "login")
+    if is_fresh_for(session, state.issued_at):
+        params = remove_param(params, "max_age")
     try:
-        url = authorization.authorize(
+        url = decide(
             params,
             session=session,
             iss=issuer(ctx.request),

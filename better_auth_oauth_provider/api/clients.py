@@ -22,8 +22,11 @@ from better_auth.api.schema import Field, Schema
 
 from ..conf import section
 from ..errors import NO_STORE_HEADERS, NotFound
+from ..oauth.signed_query import require_verified
 from ..services import clients as service
 from ._common import client_reference, empty_json, forbidden
+
+__all__: list[str] = []
 
 CLIENT_ID_QUERY = Schema({"client_id": s.string()})
 CLIENT_ID_BODY = Schema({"client_id": s.string()})
@@ -134,8 +137,6 @@ def public_client_prelogin(ctx: Context) -> Any:
     exist) and a valid signed ``oauth_query`` naming the same client, so the
     endpoint cannot be used to enumerate clients.
     """
-    from ..oauth.signed_query import require_verified
-
     if not section().ALLOW_PUBLIC_CLIENT_PRELOGIN:
         return empty_response(404)
     verified = require_verified(ctx.body["oauth_query"])

@@ -19,7 +19,8 @@ from better_auth.api.registry import endpoint
 from better_auth.errors import APIError
 
 from ..conf import issuer
-from ..services import authorization, consent
+from ..oauth.claims import parse_claims_request
+from ..services import consent
 from .authorize import CONTINUATION, RESUMED, deliver
 
 __all__: list[str] = []
@@ -49,7 +50,7 @@ def _claims(ctx: Context) -> Any:
         return None
     if not isinstance(claims, (str, dict)):
         problem = "Invalid input"
-    elif authorization.parse_claims_request(claims) is None:
+    elif parse_claims_request(claims) is None:
         problem = "claims must be a valid Claims request object"
     else:
         return claims

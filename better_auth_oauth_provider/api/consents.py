@@ -24,6 +24,8 @@ from ..models import Consent
 from ..services.clients import client_scopes
 from ._common import empty_json, forbidden
 
+__all__: list[str] = []
+
 ID_QUERY = Schema({"id": s.string()})
 ID_BODY = Schema({"id": s.string()})
 UPDATE_BODY = Schema({"id": s.string(), "update": Field("object")})

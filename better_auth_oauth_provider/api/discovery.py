@@ -20,6 +20,8 @@ from better_auth.keys import public_jwks
 
 from ..discovery import metadata_response, method_not_allowed
 
+__all__: list[str] = []
+
 WELL_KNOWN = {
     "/.well-known/openid-configuration": "openid-configuration",
     "/.well-known/oauth-authorization-server": "oauth-authorization-server",

@@ -12,9 +12,10 @@ from better_auth.api.context import JSON, Context
 from better_auth.api.registry import endpoint
 
 from ..errors import NO_STORE_HEADERS, InvalidRequest
-from ..oauth.client_auth import authenticate_client, form_values
+from ..oauth.client_auth import authenticate_client
+from ..oauth.form_params import form_values, single_values
 from ..services.introspection import introspect as introspect_token
-from .token import form_only, single_values
+from ._common import form_only
 
 __all__: list[str] = []
 

@@ -13,11 +13,12 @@ access token (RFC 7591 §3, ``Authorization: Bearer``, accepted by the
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from better_auth.api.context import JSON, Context
 from better_auth.api.registry import endpoint
-from better_auth.services.sessions import get_session
+from better_auth.services.sessions import SessionContext, get_session
 
 from ..conf import hook, section
 from ..errors import (
@@ -32,6 +33,8 @@ from ..services import clients as service
 from ._common import client_reference, forbidden
 
 logger = logging.getLogger(__name__)
+
+__all__: list[str] = []
 
 AUTH_REQUIRED = "Authentication required for client registration"
 
@@ -58,67 +61,89 @@ def _refused_token() -> InvalidToken:
     )
 
 
-@endpoint("/oauth2/register", "POST")
-def register(ctx: Context) -> JSON:
-    if not section().ALLOW_DYNAMIC_CLIENT_REGISTRATION:
-        raise AccessDenied("Client registration is disabled")
+@dataclass
+class _Registrant:
+    """Who registers: the owner, the owner reference, and whether the
+    request was authenticated at all (open registration is not)."""
+
     owner: Any = None
     reference: str | None = None
-    authenticated = True
+    authenticated: bool = True
+
+
+def _session_registrant(ctx: Context, current: SessionContext) -> _Registrant:
+    """A signed-in user, allowed to create clients by CLIENT_PRIVILEGES."""
+    ctx.session = current
+    reference = client_reference(ctx)
+    if not service.check_privileges(
+        "create",
+        user=current.user,
+        session=current.session,
+        request=ctx.request,
+        reference_id=reference,
+    ):
+        raise forbidden()
+    return _Registrant(owner=None if reference else current.user, reference=reference)
+
+
+def _token_registrant(ctx: Context, token: str) -> _Registrant:
+    """RFC 7591 §3: an initial access token the configured hook accepts."""
+    validator = hook("VALIDATE_INITIAL_ACCESS_TOKEN")
+    if validator is None:
+        raise _refused_token()
+    try:
+        verdict = validator(
+            {
+                "initial_access_token": token,
+                "request": ctx.request,
+                "metadata": ctx.raw_body,
+            }
+        )
+    except Exception:
+        logger.exception("VALIDATE_INITIAL_ACCESS_TOKEN raised")
+        raise ServerError("initial access token validation failed") from None
+    if verdict is False or verdict is None:
+        raise _refused_token()
+    if isinstance(verdict, dict) and verdict.get("reference_id"):
+        return _Registrant(reference=str(verdict["reference_id"]))
+    return _Registrant()
+
+
+def _registrant(ctx: Context) -> _Registrant | None:
+    """The registration mode (surface §9.1); None when authentication is due."""
     current = get_session(ctx)
     if current is not None:
-        ctx.session = current
-        if not service.check_privileges(
-            "create",
-            user=current.user,
-            session=current.session,
-            request=ctx.request,
-            reference_id=client_reference(ctx),
-        ):
-            raise forbidden()
-        reference = client_reference(ctx)
-        owner = None if reference else current.user
-    else:
-        token = _initial_access_token(ctx)
-        if token is not None:
-            validator = hook("VALIDATE_INITIAL_ACCESS_TOKEN")
-            if validator is None:
-                raise _refused_token()
-            try:
-                verdict = validator(
-                    {
-                        "initial_access_token": token,
-                        "request": ctx.request,
-                        "metadata": ctx.raw_body,
-                    }
-                )
-            except Exception:
-                logger.exception("VALIDATE_INITIAL_ACCESS_TOKEN raised")
-                raise ServerError("initial access token validation failed") from None
-            if verdict is False or verdict is None:
-                raise _refused_token()
-            if isinstance(verdict, dict) and verdict.get("reference_id"):
-                reference = str(verdict["reference_id"])
-        elif section().ALLOW_UNAUTHENTICATED_CLIENT_REGISTRATION:
-            authenticated = False
-        else:
-            return JSON(
-                {"error_description": AUTH_REQUIRED},
-                401,
-                {**NO_STORE_HEADERS, "WWW-Authenticate": "Bearer"},
-            )
+        return _session_registrant(ctx, current)
+    token = _initial_access_token(ctx)
+    if token is not None:
+        return _token_registrant(ctx, token)
+    if section().ALLOW_UNAUTHENTICATED_CLIENT_REGISTRATION:
+        return _Registrant(authenticated=False)
+    return None
+
+
+@endpoint("/oauth2/register", "POST")
+def register(ctx: Context) -> JSON:
+    """Register a client from RFC 7591 §2 metadata; 201 with §3.2.1."""
+    if not section().ALLOW_DYNAMIC_CLIENT_REGISTRATION:
+        raise AccessDenied("Client registration is disabled")
+    registrant = _registrant(ctx)
+    if registrant is None:
+        return JSON(
+            {"error_description": AUTH_REQUIRED},
+            401,
+            {**NO_STORE_HEADERS, "WWW-Authenticate": "Bearer"},
+        )
     metadata = ctx.raw_body if ctx.raw_body is not None else {}
     if not isinstance(metadata, dict):
-        raise InvalidClientMetadata(
-            "Invalid input: expected object, received "
-            + ("array" if isinstance(metadata, list) else type(metadata).__name__)
-        )
+        kind = "array" if isinstance(metadata, list) else type(metadata).__name__
+        raise InvalidClientMetadata(f"Invalid input: expected object, received {kind}")
     metadata = {k: v for k, v in metadata.items() if k != "client_credentials_scopes"}
     app, secret = service.create_client(
         metadata,
-        owner=owner,
-        reference_id=reference,
+        owner=registrant.owner,
+        reference_id=registrant.reference,
         dynamic=True,
-        authenticated=authenticated,
+        authenticated=registrant.authenticated,
     )
     return JSON(service.client_json(app, secret=secret), 201, dict(NO_STORE_HEADERS))

@@ -10,25 +10,23 @@ is looked at (surface §1.6).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
-
-from django.http import HttpRequest, HttpResponse
 
 from better_auth.api.context import JSON, Context
 from better_auth.api.registry import endpoint
-from better_auth.api.router import error_response
-from better_auth.errors import APIError
-from better_auth.hooks import register_request_check
 
 from ..conf import section
 from ..errors import NO_STORE_HEADERS, InvalidRequest, UnsupportedGrantType
-from ..oauth.client_auth import authenticate_client, check_grant, form_values
-from ..services import tokens
+from ..oauth.client_auth import AuthenticatedClient, authenticate_client, check_grant
+from ..oauth.form_params import form_values, single_values
+from ..services.grants import client_credentials_grant, exchange_code, refresh_grant
+from ._common import form_only
 
-__all__ = ["form_only", "single_values"]
+__all__: list[str] = []
 
-FORM_TYPE = "application/x-www-form-urlencoded"
+Params = dict[str, str | None]
+
 SUPPORTED_GRANTS = ("authorization_code", "client_credentials", "refresh_token")
 TOKEN_PARAMS = (
     "grant_type",
@@ -38,48 +36,61 @@ TOKEN_PARAMS = (
     "refresh_token",
     "scope",
 )
-_FORM_ONLY: set[str] = set()
-
-
-def _refuse_other_media(request: HttpRequest, path: str) -> HttpResponse | None:
-    """415 for a non-form body on a form-only endpoint, as better-call answers."""
-    if path not in _FORM_ONLY or request.method != "POST" or not request.body:
-        return None
-    if request.content_type == FORM_TYPE:
-        return None
-    if request.META.get("CONTENT_TYPE"):
-        message = (
-            f'Content-Type "{request.content_type}" is not allowed. '
-            f"Allowed types: {FORM_TYPE}"
-        )
-    else:
-        message = f"Content-Type is required. Allowed types: {FORM_TYPE}"
-    return error_response(
-        APIError(415, "UNSUPPORTED_MEDIA_TYPE", message, status_text="415")
-    )
-
-
-def form_only(*paths: str) -> None:
-    """Make the endpoints at ``paths`` accept form-encoded bodies only."""
-    _FORM_ONLY.update(paths)
-    register_request_check(_refuse_other_media)
-
-
-def single_values(
-    form: Mapping[str, list[str]], names: Iterable[str]
-) -> dict[str, str | None]:
-    """One value per parameter; a repeated one is refused (RFC 6749 §3.2)."""
-    out: dict[str, str | None] = {}
-    for name in names:
-        values = [v for v in form.get(name, []) if v != ""]
-        if len(values) > 1:
-            raise InvalidRequest(f"{name} must not appear more than once")
-        out[name] = values[0] if values else None
-    return out
 
 
 def _resources(form: Mapping[str, list[str]]) -> list[str]:
     return list(dict.fromkeys(v for v in form.get("resource", []) if v))
+
+
+def _authenticator(
+    ctx: Context, form: Mapping[str, list[str]], grant_type: str | None
+) -> Callable[[Any], AuthenticatedClient]:
+    """Client authentication, reusing a client already loaded; with
+    ``grant_type``, the client must be allowed that grant (§5.2)."""
+
+    def authenticate(known: Any = None) -> AuthenticatedClient:
+        client = authenticate_client(ctx.request, form=form, known=known)
+        if grant_type is not None:
+            check_grant(client, grant_type)
+        return client
+
+    return authenticate
+
+
+def _refresh(
+    ctx: Context, form: Mapping[str, list[str]], params: Params
+) -> dict[str, Any]:
+    if not params["refresh_token"]:
+        raise InvalidRequest("Missing a required refresh_token for refresh_token grant")
+    # The grant checks the grant type itself, after matching the token to
+    # the client: a foreign token is invalid_grant first.
+    return refresh_grant(
+        refresh_token=params["refresh_token"],
+        scope=params["scope"],
+        resources=_resources(form),
+        authenticate=_authenticator(ctx, form, None),
+    )
+
+
+def _grant(
+    ctx: Context, form: Mapping[str, list[str]], params: Params
+) -> dict[str, Any]:
+    """Run the requested grant; each authenticates the client in its turn."""
+    grant_type = params["grant_type"]
+    if grant_type == "refresh_token":
+        return _refresh(ctx, form, params)
+    authenticate = _authenticator(ctx, form, grant_type)
+    if grant_type == "client_credentials":
+        return client_credentials_grant(
+            authenticate(), scope=params["scope"], resources=_resources(form)
+        )
+    return exchange_code(
+        code=params["code"],
+        redirect_uri=params["redirect_uri"],
+        code_verifier=params["code_verifier"],
+        resources=_resources(form),
+        authenticate=authenticate,
+    )
 
 
 form_only("/oauth2/token")
@@ -88,8 +99,7 @@ form_only("/oauth2/token")
 @endpoint("/oauth2/token", "POST", allow_form=True)
 def token(ctx: Context) -> JSON:
     """Dispatch the grant; the body is the RFC 6749 §5.1 token response."""
-    request = ctx.request
-    form = form_values(request)
+    form = form_values(ctx.request)
     if not form:
         # Better Auth's schema error for a body-less request (transcript
         # A/token-missing-grant).
@@ -100,35 +110,4 @@ def token(ctx: Context) -> JSON:
         raise InvalidRequest("grant_type is required")
     if grant_type not in SUPPORTED_GRANTS or grant_type not in section().GRANT_TYPES:
         raise UnsupportedGrantType(f"unsupported grant_type {grant_type}")
-
-    body: dict[str, Any]
-    if grant_type == "refresh_token":
-        if not params["refresh_token"]:
-            raise InvalidRequest(
-                "Missing a required refresh_token for refresh_token grant"
-            )
-        body = tokens.refresh_grant(
-            refresh_token=params["refresh_token"],
-            scope=params["scope"],
-            resources=_resources(form),
-            authenticate=lambda: authenticate_client(request, form=form),
-        )
-        return JSON(body, 200, dict(NO_STORE_HEADERS))
-
-    client = authenticate_client(request, form=form)
-    check_grant(client, grant_type)
-    if grant_type == "client_credentials":
-        body = tokens.client_credentials_grant(
-            client, scope=params["scope"], resources=_resources(form)
-        )
-    else:
-        if not params["code"]:
-            raise InvalidRequest("code is required")
-        body = tokens.exchange_code(
-            client,
-            code=params["code"],
-            redirect_uri=params["redirect_uri"],
-            code_verifier=params["code_verifier"],
-            resources=_resources(form),
-        )
-    return JSON(body, 200, dict(NO_STORE_HEADERS))
+    return JSON(_grant(ctx, form, params), 200, dict(NO_STORE_HEADERS))

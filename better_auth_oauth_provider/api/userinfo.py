@@ -18,14 +18,14 @@ from better_auth.api.context import JSON, Context
 from better_auth.api.registry import endpoint
 
 from ..errors import NO_STORE_HEADERS, InvalidRequest, InvalidScope, InvalidToken
-from ..oauth.client_auth import form_values
+from ..oauth.form_params import form_values, single_value
 from ..services.introspection import (
     context_of,
     find_access_token,
     token_is_active,
 )
 from ..services.userinfo import userinfo_claims
-from .token import form_only, single_values
+from ._common import form_only
 
 __all__: list[str] = []
 
@@ -37,9 +37,7 @@ def _presented(request: HttpRequest) -> tuple[str, str]:
     header = (request.headers.get("Authorization") or "").strip()
     body_token = None
     if request.method == "POST":
-        body_token = single_values(form_values(request), ["access_token"])[
-            "access_token"
-        ]
+        body_token = single_value(form_values(request), "access_token")
     if header and body_token:
         raise InvalidRequest("Multiple access token transport methods are not allowed")
     if body_token:

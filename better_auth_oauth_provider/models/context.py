@@ -18,7 +18,12 @@ from oauth2_provider.settings import oauth2_settings
 
 from .consent import Consent
 
-__all__ = ["AccessTokenContext", "GrantContext", "RefreshTokenContext"]
+__all__ = [
+    "AccessTokenContext",
+    "GrantContext",
+    "RefreshTokenContext",
+    "TokenContext",
+]
 
 
 class GrantContext(models.Model):
@@ -48,13 +53,10 @@ class GrantContext(models.Model):
         return f"context of grant {self.grant_id}"
 
 
-class AccessTokenContext(models.Model):
-    access_token = models.OneToOneField(
-        oauth2_settings.ACCESS_TOKEN_MODEL,
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="better_auth_context",
-    )
+class TokenContext(models.Model):
+    """What an access or refresh token carries from its authorization."""
+
+    # Better Auth session id (sessions may live in the cache, so no FK).
     session_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
     authorization_code = models.CharField(
         max_length=64, blank=True, default="", db_index=True
@@ -62,6 +64,18 @@ class AccessTokenContext(models.Model):
     requested_userinfo_claims = models.JSONField(default=list, blank=True)
     # RFC 9449 §6 ``cnf.jkt``; empty for bearer tokens.
     dpop_jkt = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+
+class AccessTokenContext(TokenContext):
+    access_token = models.OneToOneField(
+        oauth2_settings.ACCESS_TOKEN_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="better_auth_context",
+    )
     # Set when the token is revoked without being deleted (sign-out).
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -72,20 +86,17 @@ class AccessTokenContext(models.Model):
         return f"context of access token {self.access_token_id}"
 
 
-class RefreshTokenContext(models.Model):
+class RefreshTokenContext(TokenContext):
     refresh_token = models.OneToOneField(
         oauth2_settings.REFRESH_TOKEN_MODEL,
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="better_auth_context",
     )
-    session_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
-    authorization_code = models.CharField(
-        max_length=64, blank=True, default="", db_index=True
-    )
+    # The scope of the whole grant (space separated). A refresh may narrow
+    # the new access token's scope, never this one (RFC 6749 §6).
+    scope = models.TextField(blank=True, default="")
     auth_time = models.DateTimeField(null=True, blank=True)
-    requested_userinfo_claims = models.JSONField(default=list, blank=True)
-    dpop_jkt = models.CharField(max_length=64, blank=True, default="")
     expires_at = models.DateTimeField(null=True, blank=True)
     # Refresh-token rotation retry window (Better Auth's reuse interval):
     # the encrypted response of the rotation this row lost, until when.

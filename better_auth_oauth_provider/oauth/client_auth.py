@@ -21,7 +21,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote_plus
+from urllib.parse import unquote_plus
 
 from django.http import HttpRequest
 
@@ -29,7 +29,9 @@ from better_auth import clock
 
 from ..errors import InvalidClient, InvalidRequest, InvalidScope, UnauthorizedClient
 from ..models import ClientProfile
-from ..services.clients import get_client, profile_of, verify_client_secret
+from ..services.client_lookup import get_client, profile_of
+from ..services.client_secrets import verify_client_secret
+from .form_params import form_values, single_value
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,6 @@ CREDENTIAL_FIELDS = (
     "client_assertion",
     "client_assertion_type",
 )
-FORM_TYPE = "application/x-www-form-urlencoded"
 MISSING_CREDENTIALS = "missing required credentials"
 
 
@@ -70,30 +71,13 @@ class AuthenticatedClient:
         return self.profile.token_endpoint_auth_method == "none"
 
 
-def form_values(request: HttpRequest) -> dict[str, list[str]]:
-    """Every value of every form field, so repeated parameters can be refused.
+@dataclass
+class _Presented:
+    """The credentials a request carries, before any lookup."""
 
-    The core router keeps only the last value of a repeated field; RFC 6749
-    §3.2 forbids repeating one, which needs the raw body.
-    """
-    if request.method in ("GET", "HEAD") or request.content_type != FORM_TYPE:
-        return {}
-    try:
-        pairs = parse_qsl(request.body.decode("utf-8"), keep_blank_values=True)
-    except UnicodeDecodeError:
-        raise InvalidRequest("the form body is not UTF-8") from None
-    out: dict[str, list[str]] = {}
-    for key, value in pairs:
-        out.setdefault(key, []).append(value)
-    return out
-
-
-def _single(form: Mapping[str, list[str]], name: str) -> str | None:
-    """The one non-empty value of ``name``; empty values count as omitted."""
-    values = [v for v in form.get(name, []) if v != ""]
-    if len(values) > 1:
-        raise InvalidRequest(f"{name} must not appear more than once")
-    return values[0] if values else None
+    client_id: str
+    secret: str | None
+    method: str
 
 
 def _basic_failure(description: str) -> InvalidClient:
@@ -121,24 +105,31 @@ def _failure(method: str, description: str) -> InvalidClient:
     return InvalidClient(description)
 
 
-def authenticate_client(
-    request: HttpRequest,
-    *,
-    form: Mapping[str, list[str]] | None = None,
-    require_credentials: bool = False,
-) -> AuthenticatedClient:
-    """Identify and authenticate the calling client, or raise ``InvalidClient``.
+def _from_header(header: str, body_id: str | None) -> _Presented:
+    """``client_secret_basic``: only the Basic scheme authenticates a client."""
+    scheme, _, credentials = header.strip().partition(" ")
+    if not scheme or not credentials.strip():
+        if scheme.lower() == "basic":
+            raise _basic_failure("invalid authorization header format")
+        raise InvalidRequest("malformed Authorization header")
+    if scheme.lower() != "basic":
+        raise InvalidClient(
+            "unsupported authorization scheme",
+            status=401,
+            headers={"WWW-Authenticate": scheme},
+        )
+    client_id, secret = _decode_basic(credentials)
+    if body_id is not None and body_id != client_id:
+        raise InvalidRequest("client_id does not match the Authorization header")
+    return _Presented(client_id, secret, "client_secret_basic")
 
-    ``require_credentials`` refuses public clients (``none``) up front, as
-    introspection does (RFC 7662 §2.1: the endpoint requires
-    authentication). ``form`` is :func:`form_values` of the request, passed
-    when the caller already has it.
-    """
-    values = form_values(request) if form is None else form
-    body_id = _single(values, "client_id")
-    body_secret = _single(values, "client_secret")
-    assertion = _single(values, "client_assertion")
-    assertion_type = _single(values, "client_assertion_type")
+
+def _presented(request: HttpRequest, values: Mapping[str, list[str]]) -> _Presented:
+    """Which method the request uses, refusing mixed or unsupported ones (§2.3)."""
+    body_id = single_value(values, "client_id")
+    body_secret = single_value(values, "client_secret")
+    assertion = single_value(values, "client_assertion")
+    assertion_type = single_value(values, "client_assertion_type")
     header = request.headers.get("Authorization")
     if header is not None and not header.strip():
         header = None
@@ -150,38 +141,20 @@ def authenticate_client(
                 "client_assertion and client_assertion_type are both required"
             )
         raise InvalidClient("unsupported client_assertion_type")
-
-    secret: str | None = None
     if header:
-        scheme, _, credentials = header.strip().partition(" ")
-        if not scheme or not credentials.strip():
-            if scheme.lower() == "basic":
-                raise _basic_failure("invalid authorization header format")
-            raise InvalidRequest("malformed Authorization header")
-        if scheme.lower() != "basic":
-            raise InvalidClient(
-                "unsupported authorization scheme",
-                status=401,
-                headers={"WWW-Authenticate": scheme},
-            )
-        client_id, secret = _decode_basic(credentials)
-        if body_id is not None and body_id != client_id:
-            raise InvalidRequest("client_id does not match the Authorization header")
-        method = "client_secret_basic"
-    elif body_secret is not None:
+        return _from_header(header, body_id)
+    if body_secret is not None:
         if body_id is None:
             raise InvalidClient(MISSING_CREDENTIALS, status=401)
-        client_id, secret, method = body_id, body_secret, "client_secret_post"
-    elif body_id is not None:
-        client_id, method = body_id, "none"
-    else:
-        raise InvalidClient(MISSING_CREDENTIALS, status=401)
-    if require_credentials and method == "none":
-        raise InvalidClient(MISSING_CREDENTIALS, status=401)
+        return _Presented(body_id, body_secret, "client_secret_post")
+    if body_id is not None:
+        return _Presented(body_id, None, "none")
+    raise InvalidClient(MISSING_CREDENTIALS, status=401)
 
-    application = get_client(client_id)
-    if application is None:
-        raise _failure(method, "invalid client")
+
+def _verify(application: Any, presented: _Presented) -> AuthenticatedClient:
+    """The registered method must be the one used, and the secret must match."""
+    method = presented.method
     profile = profile_of(application)
     if profile.disabled:
         raise _failure(method, "client is disabled")
@@ -191,13 +164,42 @@ def authenticate_client(
             method, f"client registered for {registered} cannot use {method}"
         )
     if method != "none":
-        if not verify_client_secret(application, secret):
-            logger.info("client %s presented an invalid secret", client_id)
+        if not verify_client_secret(application, presented.secret):
+            logger.info("client %s presented an invalid secret", presented.client_id)
             raise _failure(method, "invalid client_secret")
         expires_at = profile.client_secret_expires_at
         if expires_at and expires_at <= clock.now().timestamp():
             raise _failure(method, "client_secret has expired")
     return AuthenticatedClient(application, profile, method)
+
+
+def authenticate_client(
+    request: HttpRequest,
+    *,
+    form: Mapping[str, list[str]] | None = None,
+    require_credentials: bool = False,
+    known: Any | None = None,
+) -> AuthenticatedClient:
+    """Identify and authenticate the calling client, or raise ``InvalidClient``.
+
+    ``require_credentials`` refuses public clients (``none``) up front, as
+    introspection does (RFC 7662 §2.1: the endpoint requires
+    authentication). ``form`` is :func:`form_values` of the request, passed
+    when the caller already has it. ``known`` is an application the caller
+    already loaded with its profile (the refresh token's): it stands in for
+    the lookup when its ``client_id`` is the one presented.
+    """
+    values = form_values(request) if form is None else form
+    presented = _presented(request, values)
+    if require_credentials and presented.method == "none":
+        raise InvalidClient(MISSING_CREDENTIALS, status=401)
+    if known is not None and known.client_id == presented.client_id:
+        application = known
+    else:
+        application = get_client(presented.client_id)
+    if application is None:
+        raise _failure(presented.method, "invalid client")
+    return _verify(application, presented)
 
 
 def check_grant(client: AuthenticatedClient, grant_type: str) -> None:

@@ -5,7 +5,8 @@ A code verifier is 43 to 128 characters of the unreserved set
 unpadded base64url of the verifier's SHA-256 (§4.2). ``plain`` is refused
 (RFC 9700 §2.1.1; Better Auth's default), so a verifier is never compared
 with a challenge as is. The comparison is constant time (§4.6 leaves the
-method open; the challenge is a secret-derived value).
+method open; the challenge is a secret-derived value). When PKCE is
+required at all is :func:`pkce_requirement` (Better Auth's rule).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import base64
 import hashlib
 import hmac
 import re
+from typing import Any
 
 __all__ = [
     "METHODS",
     "is_valid_challenge",
     "is_valid_verifier",
+    "pkce_requirement",
     "s256_challenge",
     "verify_code_verifier",
 ]
@@ -54,3 +57,19 @@ def verify_code_verifier(verifier: object, challenge: str, method: str) -> bool:
         return False
     assert isinstance(verifier, str)
     return hmac.compare_digest(s256_challenge(verifier), challenge)
+
+
+def pkce_requirement(profile: Any, scopes: list[str], nonce: str | None) -> str | None:
+    """Why PKCE is required for this request, or None (surface §9.6).
+
+    Public clients always (RFC 9700 §2.1.1); ``offline_access`` unless an
+    OIDC request carries a ``nonce``; otherwise the client's
+    ``require_pkce`` (default true, OAuth 2.1 §4.1.1).
+    """
+    if profile.is_public:
+        return "pkce is required for public clients"
+    if "offline_access" in scopes and not ("openid" in scopes and nonce):
+        return "pkce or OIDC nonce is required when requesting offline_access scope"
+    if profile.require_pkce is None or profile.require_pkce:
+        return "pkce is required for this client"
+    return None

@@ -19,6 +19,8 @@ from ..errors import InvalidRedirectUri
 
 __all__ = [
     "FORBIDDEN_SCHEMES",
+    "SCHEME_PREFIX",
+    "SCRIPT_SCHEMES",
     "find_registered",
     "is_loopback_host",
     "is_loopback_ip_literal",
@@ -28,6 +30,8 @@ __all__ = [
     "validate_redirect_uri",
 ]
 
+# Schemes that run code where a URI is opened; refused in every URI field.
+SCRIPT_SCHEMES = frozenset({"javascript", "data", "vbscript"})
 FORBIDDEN_SCHEMES = frozenset(
     {"file", "ftp", "mailto", "javascript", "data", "vbscript", "blob", "about"}
 )
@@ -35,6 +39,8 @@ FORBIDDEN_SCHEMES = frozenset(
 # these spellings, any port; ``127.1`` or other 127/8 forms are refused.
 NATIVE_HTTP_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+# An absolute URI starts with a scheme (RFC 3986 §3.1).
+SCHEME_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _PORT = re.compile(r"^[0-9]*$")
 _REVERSE_DOMAIN = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$")
 
@@ -179,8 +185,13 @@ def validate_redirect_uri(
                 f"web clients require https redirect URIs on non-loopback hosts: {uri}"
             )
         return
-    if https_remote:
-        return
+    if not https_remote:
+        _check_native(uri, parts, host)
+
+
+def _check_native(uri: str, parts: SplitResult, host: str) -> None:
+    """RFC 8252 §7.1 private-use schemes and §7.3 loopback redirects."""
+    scheme = parts.scheme.lower()
     if scheme == "http":
         if host in NATIVE_HTTP_HOSTS:
             return
@@ -229,7 +240,7 @@ def _syntax(uri: str, label: str) -> SplitResult:
     parts = _parse(uri)
     if parts is None:
         raise InvalidRedirectUri(f"{label}: Invalid URL")
-    if parts.scheme.lower() in ("javascript", "data", "vbscript"):
+    if parts.scheme.lower() in SCRIPT_SCHEMES:
         raise InvalidRedirectUri(
             f"{label}: URL cannot use javascript:, data:, or vbscript: scheme"
         )

@@ -50,6 +50,7 @@ __all__ = [
     "Pairs",
     "VerifiedQuery",
     "canonicalize",
+    "js_number",
     "parse",
     "require_verified",
     "serialize",
@@ -175,8 +176,13 @@ def sign(
     return serialize(pairs)
 
 
-def _js_number(text: str | None) -> float:
-    """``Number(text)`` for the decimal forms a signed query carries."""
+def js_number(text: str | None) -> float:
+    """JavaScript's ``Number(text)`` for decimal forms; NaN for anything else.
+
+    Better Auth reads numeric query parameters (``exp``, ``ba_iat``,
+    ``max_age``) with ``Number``, so an empty value is 0 and ``"1e3"`` is
+    1000.
+    """
     if text is None:
         return 0.0
     stripped = text.strip()
@@ -188,7 +194,7 @@ def _js_number(text: str | None) -> float:
 
 
 def _issued_at(value: str | None) -> datetime | None:
-    number = _js_number(value) if value is not None else math.nan
+    number = js_number(value) if value is not None else math.nan
     if not math.isfinite(number) or number <= 0:
         return None
     try:
@@ -213,7 +219,7 @@ def verify(query: Any) -> VerifiedQuery | None:
     if not matched:
         security_log.warning("refused an oauth_query with an invalid signature")
         return None
-    expires = _js_number(next((v for k, v in pairs if k == EXPIRES), None))
+    expires = js_number(next((v for k, v in pairs if k == EXPIRES), None))
     if not math.isfinite(expires) or expires * 1000 < clock.now_ms():
         logger.info("refused an expired oauth_query")
         return None

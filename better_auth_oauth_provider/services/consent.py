@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,8 +25,14 @@ from better_auth.services.sessions import SessionContext
 
 from ..errors import AccessDenied, InvalidClient, InvalidRequest
 from ..models import Consent
+from ..oauth.authorization_request import Params, params_from_pairs, remove_param
+from ..oauth.authorization_response import error_page_url, error_redirect_url
+from ..oauth.claims import filter_claims_request, requested_userinfo_claims
+from ..oauth.prompt import is_fresh_for, parse_prompt, remove_prompt
 from ..oauth.signed_query import VerifiedQuery
 from . import authorization as authz
+from .authorization_redirects import trusted_redirect_uri
+from .client_lookup import get_client
 
 logger = logging.getLogger(__name__)
 
@@ -86,12 +93,12 @@ def record_consent(
     }
     if resources:
         values["resources"] = list(resources)
+    rows = Consent.objects.filter(
+        user_id=user_id, application=application, reference_id=""
+    )
     for _ in range(2):
-        updated = Consent.objects.filter(
-            user_id=user_id, application=application, reference_id=""
-        ).update(**values)
-        if updated:
-            found = find_consent(user_id, application)
+        if rows.update(**values):
+            found = rows.first()
             if found is not None:
                 return found
         try:
@@ -111,6 +118,88 @@ def record_consent(
 
 def _split_scope(value: Any) -> list[str]:
     return value.split(" ") if isinstance(value, str) else []
+
+
+@dataclass
+class _Choice:
+    """What the user accepted on the consent page, checked against the request.
+
+    ``scopes`` is None when the page did not narrow them.
+    """
+
+    scopes: list[str] | None
+    claims: list[str]
+    requested_scopes: list[str]
+
+
+def _choice(query: Params, scope: str | None, claims: Any) -> _Choice:
+    """The accepted scopes and claims may narrow the request, never widen it."""
+    requested_scopes = _split_scope(query.get("scope"))
+    requested_claims = requested_userinfo_claims(query.get("claims"))
+    scopes = _split_scope(scope) if scope is not None else None
+    if scopes is not None and not all(s in requested_scopes for s in scopes):
+        raise InvalidRequest("Scope not originally requested", no_store=False)
+    if claims is None:
+        return _Choice(scopes, requested_claims, requested_scopes)
+    accepted = requested_userinfo_claims(claims)
+    if not all(c in requested_claims for c in accepted):
+        raise InvalidRequest("Claim not originally requested", no_store=False)
+    return _Choice(scopes, accepted, requested_scopes)
+
+
+def _denied(query: Params, client_id: str, iss: str | None) -> str:
+    """RFC 6749 §4.1.2.1 ``access_denied`` for the verified redirect URI."""
+    redirect_uri = trusted_redirect_uri(client_id, query.get("redirect_uri"))
+    error = AccessDenied("User denied access")
+    logger.info("consent denied for client %s", client_id)
+    if redirect_uri is None:
+        return error_page_url(error, iss)
+    state = query.get("state")
+    return error_redirect_url(
+        redirect_uri,
+        error,
+        state=state if isinstance(state, str) else None,
+        iss=iss,
+    )
+
+
+def _consented_query(
+    query: Params, choice: _Choice, claims: Any, *, login_done: bool
+) -> Params:
+    """The request to resume: narrowed as accepted, ``consent`` done."""
+    if choice.scopes is not None:
+        query["scope"] = " ".join(choice.scopes)
+    if claims is not None:
+        filtered = filter_claims_request(query.get("claims"), choice.claims)
+        if filtered is None:
+            query.pop("claims", None)
+        else:
+            query["claims"] = json.dumps(filtered, separators=(",", ":"))
+    query = remove_prompt(query, "consent")
+    if login_done:
+        query = remove_param(remove_prompt(query, "login"), "max_age")
+    return query
+
+
+def _remember(
+    state: VerifiedQuery, choice: _Choice, session: SessionContext, application: Any
+) -> None:
+    """Record what was granted, with every ``resource`` of the request."""
+    resources = [v for k, v in state.params if k == "resource"]
+    granted = choice.scopes if choice.scopes is not None else choice.requested_scopes
+    record_consent(
+        session.user.pk,
+        application,
+        scopes=granted,
+        userinfo_claims=choice.claims,
+        resources=resources or None,
+    )
+    logger.info("consent recorded for client %s", application.client_id)
+
+
+def _post_login_cleared(state: VerifiedQuery, session: SessionContext) -> bool:
+    signed = state.post_login_session
+    return signed is not None and signed == str(session.session.id)
 
 
 def decide_consent(
@@ -134,82 +223,28 @@ def decide_consent(
     """
     if state is None:
         raise InvalidRequest("missing oauth query", no_store=False)
-    query = authz.params_from_pairs(state.params)
-    original_scopes = _split_scope(query.get("scope"))
-    original_claims = authz.requested_userinfo_claims(query.get("claims"))
+    query = params_from_pairs(state.params)
     client_id = query.get("client_id")
     if not isinstance(client_id, str) or not client_id:
         raise InvalidClient("client_id is required", no_store=False)
-    accepted_scopes = _split_scope(scope) if scope is not None else None
-    if accepted_scopes is not None and not all(
-        s in original_scopes for s in accepted_scopes
-    ):
-        raise InvalidRequest("Scope not originally requested", no_store=False)
-    accepted_claims = (
-        authz.requested_userinfo_claims(claims)
-        if claims is not None
-        else original_claims
-    )
-    if claims is not None and not all(c in original_claims for c in accepted_claims):
-        raise InvalidRequest("Claim not originally requested", no_store=False)
-
+    choice = _choice(query, scope, claims)
     if accept is not True:
-        redirect_uri = authz.trusted_redirect_uri(client_id, query.get("redirect_uri"))
-        error = AccessDenied("User denied access")
-        logger.info("consent denied for client %s", client_id)
-        if redirect_uri is None:
-            return authz.error_page_url(error, iss)
-        state_value = query.get("state")
-        return authz.error_redirect_url(
-            redirect_uri,
-            error,
-            state=state_value if isinstance(state_value, str) else None,
-            iss=iss,
-        )
+        return _denied(query, client_id, iss)
 
-    wants_login = "login" in authz.parse_prompt(query.get("prompt"))
-    login_done = wants_login and authz.is_fresh_for(session, state.issued_at)
+    wants_login = "login" in parse_prompt(query.get("prompt"))
+    login_done = wants_login and is_fresh_for(session, state.issued_at)
     if wants_login and not login_done:
         return authz.authorize(query, session=session, iss=iss, headers=headers)
-
-    from .clients import get_client
-
     application = get_client(client_id)
     if application is None:
-        return authz.error_page_url(InvalidClient("client_id is required"), iss)
-    granted = accepted_scopes if accepted_scopes is not None else original_scopes
-    resources = [v for k, v in state.params if k == "resource"]
-    record_consent(
-        session.user.pk,
-        application,
-        scopes=granted,
-        userinfo_claims=accepted_claims,
-        resources=resources or None,
-    )
-    logger.info("consent recorded for client %s", client_id)
-    if accepted_scopes is not None:
-        query["scope"] = " ".join(granted)
-    if claims is not None:
-        filtered = authz.filter_claims_request(query.get("claims"), accepted_claims)
-        if filtered is None:
-            query.pop("claims", None)
-        else:
-            query["claims"] = json.dumps(filtered, separators=(",", ":"))
-    query = authz.remove_prompt(query, "consent")
-    if login_done:
-        query = authz.remove_param(authz.remove_prompt(query, "login"), "max_age")
+        return error_page_url(InvalidClient("client_id is required"), iss)
+    _remember(state, choice, session, application)
     return authz.authorize(
-        query,
+        _consented_query(query, choice, claims, login_done=login_done),
         session=session,
         iss=iss,
         headers=headers,
         post_login_cleared=_post_login_cleared(state, session),
-    )
-
-
-def _post_login_cleared(state: VerifiedQuery, session: SessionContext) -> bool:
-    return state.post_login_session is not None and state.post_login_session == str(
-        session.session.id
     )
 
 
@@ -233,17 +268,18 @@ def continue_authorization(
         raise InvalidRequest("Missing parameters", no_store=False)
     if state is None:
         raise InvalidRequest("missing oauth query", no_store=False)
-    query = authz.params_from_pairs(state.params)
+    query = params_from_pairs(state.params)
+    cleared = False
     if selected:
-        query = authz.remove_prompt(query, "select_account")
-        return authz.authorize(query, session=session, iss=iss, headers=headers)
-    if created:
-        query = authz.remove_prompt(query, "create")
-        return authz.authorize(query, session=session, iss=iss, headers=headers)
+        query = remove_prompt(query, "select_account")
+    elif created:
+        query = remove_prompt(query, "create")
+    else:
+        cleared = _post_login_cleared(state, session)
     return authz.authorize(
         query,
         session=session,
         iss=iss,
         headers=headers,
-        post_login_cleared=_post_login_cleared(state, session),
+        post_login_cleared=cleared,
     )

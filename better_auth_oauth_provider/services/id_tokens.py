@@ -25,7 +25,8 @@ from better_auth.keys import get_signing_key, sign_jwt
 
 from ..conf import hook, issuer, section
 from ..errors import ServerError
-from .clients import profile_of
+from ..oauth.claims import ACR
+from .client_lookup import profile_of
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +38,6 @@ __all__ = [
     "issue_id_token",
     "public_claims",
 ]
-
-# Authentication Context Class Reference "0" (OIDC Core §2): no assurance
-# level is claimed; Better Auth always emits it.
-ACR = "0"
 
 # Protocol claims no hook may set (OIDC Core §2, §3.1.3.6, RFC 7519 §4.1,
 # RFC 7800 §3.1, Back-Channel Logout §2.4).
@@ -102,6 +99,14 @@ def public_claims(
     return {k: v for k, v in extra.items() if k not in reserved}
 
 
+def _custom_claims(user: Any, client: Any, scopes: list[str]) -> dict[str, Any]:
+    custom = hook("CUSTOM_ID_TOKEN_CLAIMS")
+    if custom is None:
+        return {}
+    extra = custom({"user": user, "scopes": scopes, "client": client})
+    return public_claims(extra, RESERVED_ID_TOKEN_CLAIMS, "CUSTOM_ID_TOKEN_CLAIMS")
+
+
 def issue_id_token(
     *,
     user: Any,
@@ -118,17 +123,9 @@ def issue_id_token(
     Raises ``ServerError`` when the configured signer uses another algorithm
     than the one ``at_hash`` was computed for (surface §7).
     """
-    custom = hook("CUSTOM_ID_TOKEN_CLAIMS")
-    claims: dict[str, Any] = {}
-    if custom is not None:
-        extra = custom({"user": user, "scopes": scopes, "client": client})
-        claims.update(
-            public_claims(extra, RESERVED_ID_TOKEN_CLAIMS, "CUSTOM_ID_TOKEN_CLAIMS")
-        )
-
+    claims = _custom_claims(user, client, scopes)
     signer = hook("JWT_SIGNER")
     alg = section().SIGNING_ALGORITHM if signer else get_signing_key().alg
-    iat = int(now.timestamp())
     if auth_time is not None:
         claims["auth_time"] = int(auth_time.timestamp())
     claims["acr"] = ACR
@@ -137,13 +134,12 @@ def issue_id_token(
     if nonce:
         claims["nonce"] = nonce
     lifetime = timedelta(seconds=int(section().ID_TOKEN_EXPIRES_IN))
-    claims.update(iat=iat, exp=int((now + lifetime).timestamp()))
+    claims.update(iat=int(now.timestamp()), exp=int((now + lifetime).timestamp()))
     profile = profile_of(client)
     if session_id and (profile.enable_end_session or profile.backchannel_logout_uri):
         # Back-Channel Logout §2.4 / RP-Initiated Logout: only clients that
         # take part in logout learn the session id (surface §6.1).
         claims["sid"] = session_id
-
     if signer is None:
         return sign_jwt(claims, alg=alg)
     return _external_sign(signer, claims, alg)

@@ -246,9 +246,11 @@ def _refresh_token_body(row: Any, now: datetime) -> dict[str, Any] | None:
         body["sid"] = ctx.session_id
     if ctx.expires_at is not None:
         body["exp"] = int(ctx.expires_at.timestamp())
+    # The refresh token's own scope: the grant's, which a narrowing
+    # refresh does not shrink (RFC 6749 §6).
     body.update(
         iat=int(row.created.timestamp()),
-        scope=row.access_token.scope,
+        scope=ctx.scope,
         token_type="Bearer",
     )
     return body

@@ -98,9 +98,8 @@ def delete_family(row: Any) -> int:
 def revoke_grant(row: Any, now: datetime) -> None:
     """Revoke a refresh token, its family and their access tokens (RFC 7009 §2.1).
 
-    Rows are marked, not deleted: a refreshed token's scope is read through
-    its access token, and django-oauth-toolkit treats a live refresh token
-    without one as stale.
+    Rows are marked, not deleted: django-oauth-toolkit treats a live
+    refresh token without its access token as stale.
     """
     access_model = get_access_token_model()
     family = _family(row)

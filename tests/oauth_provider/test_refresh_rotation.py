@@ -123,6 +123,39 @@ def test_scope_may_narrow_but_not_widen(rp: Any) -> None:
     assert introspect(app, secret, token).json()["scope"] == "openid offline_access"
 
 
+def test_narrowed_refresh_keeps_the_grant_scope(rp: Any) -> None:
+    """Case A.8 (b) / RFC 6749 §6: the refresh token issued by a narrowing
+    refresh keeps the scope of the grant, so the next refresh without
+    ``scope`` gets the whole grant back and may name any scope of it, but
+    still none beyond it. The new refresh token introspects with the grant
+    scope, its access token with the narrowed one (RFC 7662 §2.2)."""
+    from better_auth_oauth_provider.models import RefreshTokenContext
+
+    app, secret, user = rp
+    body = login_tokens(app, secret, user, scope=GRANTED)
+    narrowed = refresh(app, secret, body["refresh_token"], scope="openid")
+    assert narrowed.status_code == 200, narrowed.content
+    assert narrowed.json()["scope"] == "openid"
+    access, rotated = narrowed.json()["access_token"], narrowed.json()["refresh_token"]
+    assert introspect(app, secret, access).json()["scope"] == "openid"
+    assert introspect(app, secret, rotated).json()["scope"] == GRANTED
+    assert set(RefreshTokenContext.objects.values_list("scope", flat=True)) == {
+        GRANTED
+    }
+
+    again = refresh(app, secret, rotated)
+    assert again.status_code == 200, again.content
+    assert again.json()["scope"] == GRANTED
+    profile = refresh(app, secret, again.json()["refresh_token"], scope="profile")
+    assert profile.status_code == 200, profile.content
+    assert profile.json()["scope"] == "profile"
+    wider = refresh(app, secret, profile.json()["refresh_token"], scope="email")
+    assert wider.json() == {
+        "error": "invalid_scope",
+        "error_description": "unable to issue scope email",
+    }
+
+
 def test_other_clients_refresh_token(rp: Any, oauth_client_factory: Any) -> None:
     """Case A.5 (d) / RFC 6749 §6: a cross-client refresh is invalid_grant."""
     app, secret, user = rp

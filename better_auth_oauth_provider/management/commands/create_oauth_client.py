@@ -18,6 +18,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ...errors import OAuthError
 from ...services.clients import client_json, create_client
 
+__all__ = ["Command"]
+
 
 class Command(BaseCommand):
     help = "Register an OAuth client from RFC 7591 metadata and print it as JSON."

@@ -16,6 +16,8 @@ from better_auth.keys import ALGORITHMS, prune, reset_cache, rotate
 
 from ...keys import policy
 
+__all__ = ["Command"]
+
 
 class Command(BaseCommand):
     help = "Rotate the JWT signing key; old keys stay published until tokens expire."

@@ -15,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from ...services.clients import client_json, create_client, get_client
 
+__all__ = ["Command"]
+
 DEMO_CLIENT_ID = "demo-example-rp"
 DEMO_REDIRECT_URI = "http://127.0.0.1:8765/callback"
 

@@ -1,0 +1,64 @@
+"""The client credentials grant (RFC 6749 §4.4).
+
+A confidential client gets an access token for itself: no refresh token
+(§4.4.3) and no ID token. Its scopes come from the client's
+``client_credentials_scopes`` ceiling and never include the scopes that
+describe a user (Better Auth, surface §1.6).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from better_auth import clock
+
+from ...errors import InvalidScope, UnauthorizedClient
+from ...oauth.client_auth import AuthenticatedClient, check_grant
+from ...oauth.resource_indicators import narrow_resources
+from ...oauth.scopes import scope_list
+from ..tokens import Issue, mint, store
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["IDENTITY_SCOPES", "client_credentials_grant"]
+
+# Scopes that describe the user; never granted to a client acting for
+# itself (surface §1.6 client_credentials).
+IDENTITY_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
+
+
+def _scopes(client: AuthenticatedClient, scope: str | None) -> list[str]:
+    allowed = scope_list(client.profile.client_credentials_scopes or [])
+    if not allowed:
+        raise UnauthorizedClient("client has no authorized client_credentials scopes")
+    scopes = scope_list(scope.split()) if scope else allowed
+    invalid = [s for s in scopes if s not in allowed or s in IDENTITY_SCOPES]
+    if invalid:
+        raise InvalidScope(
+            f"The following client_credentials scopes are invalid: {', '.join(invalid)}"
+        )
+    return scopes
+
+
+def client_credentials_grant(
+    client: AuthenticatedClient, *, scope: str | None, resources: list[str]
+) -> dict[str, Any]:
+    """An access token for the client itself (RFC 6749 §4.4.3)."""
+    if client.is_public:
+        raise UnauthorizedClient(
+            "public clients cannot use the client_credentials grant"
+        )
+    check_grant(client, "client_credentials")
+    spec = Issue(
+        client=client,
+        user=None,
+        scopes=_scopes(client, scope),
+        grant_type="client_credentials",
+        now=clock.now(),
+        resources=narrow_resources(resources, []),
+    )
+    body, rows = mint(spec)
+    store(rows, lambda: True)
+    logger.info("client_credentials token issued to client %s", client.client_id)
+    return body
