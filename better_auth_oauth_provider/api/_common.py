@@ -1,4 +1,4 @@
-"""Helpers shared by the endpoint modules: media types, ownership, answers."""
+"""What the endpoint modules share: media types, ownership, empty answers."""
 
 from __future__ import annotations
 

@@ -12,16 +12,15 @@ from typing import Any
 
 from django.http import HttpResponse
 
-from better_auth import clock
 from better_auth.api import schema as s
 from better_auth.api.context import Context
 from better_auth.api.registry import endpoint
 from better_auth.api.schema import Field, Schema
 from better_auth.serializers import iso
 
-from ..errors import InvalidRequest, NotFound
+from ..errors import NotFound
 from ..models import Consent
-from ..services.clients import client_scopes
+from ..services.consent import consents_of, narrow_consent
 from ._common import empty_json, forbidden
 
 __all__: list[str] = []
@@ -32,6 +31,7 @@ UPDATE_BODY = Schema({"id": s.string(), "update": Field("object")})
 
 
 def consent_json(consent: Consent) -> dict[str, Any]:
+    """A consent in Better Auth's camelCase ``oauthConsent`` shape."""
     return {
         "clientId": consent.application.client_id,
         "userId": consent.user_id,
@@ -60,12 +60,7 @@ def _own(ctx: Context, consent_id: str) -> Consent:
 @endpoint("/oauth2/get-consents", "GET", session="session")
 def get_consents(ctx: Context) -> list[dict[str, Any]]:
     assert ctx.session is not None
-    rows = (
-        Consent.objects.select_related("application")
-        .filter(user=ctx.session.user)
-        .order_by("created_at", "id")
-    )
-    return [consent_json(row) for row in rows]
+    return [consent_json(row) for row in consents_of(ctx.session.user.pk)]
 
 
 @endpoint("/oauth2/get-consent", "GET", query=ID_QUERY, session="session")
@@ -77,20 +72,7 @@ def get_consent(ctx: Context) -> dict[str, Any]:
 def update_consent(ctx: Context) -> dict[str, Any]:
     """Replace the granted scopes; they must be scopes the client may receive."""
     consent = _own(ctx, ctx.body["id"])
-    scopes = ctx.body["update"].get("scopes")
-    allowed = set(client_scopes(consent.application))
-    if (
-        not isinstance(scopes, list)
-        or not all(isinstance(v, str) for v in scopes)
-        or not set(scopes) <= allowed
-    ):
-        raise InvalidRequest(
-            f"unable to provide scopes to {consent.user_id}", no_store=False
-        )
-    consent.scopes = list(dict.fromkeys(scopes))
-    consent.updated_at = clock.now()
-    consent.save(update_fields=["scopes", "updated_at"])
-    return consent_json(consent)
+    return consent_json(narrow_consent(consent, ctx.body["update"].get("scopes")))
 
 
 @endpoint("/oauth2/delete-consent", "POST", body=ID_BODY, session="session")

@@ -1,12 +1,9 @@
 """``GET|POST /oauth2/end-session``: OpenID Connect RP-Initiated Logout 1.0.
 
 The relying party names itself with ``client_id`` or an ``id_token_hint``
-(§2). The hint must be an ID token this provider signed for that client
-(signature, ``iss``, ``aud``, ``exp``, and non-empty ``sub`` and ``sid``);
-a forged or expired one is a 400, never a server error. The client must be
-enabled and allowed to log users out (``enable_end_session``, Better
-Auth's rule). The hinted Better Auth session ends and the session cookies
-are expired; the browser goes to ``post_logout_redirect_uri`` with
+(§2), checked by :mod:`..services.end_session`: a forged or expired hint is
+a 400, never a server error. The hinted Better Auth session ends and the
+session cookies are expired; the browser goes to ``post_logout_redirect_uri`` with
 ``state`` only when that URI is registered for the client exactly (§3).
 Answers carry the no-store headers (surface §6.2).
 """
@@ -16,25 +13,26 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import jwt
 from django.http import HttpResponse
 
-from better_auth import clock
 from better_auth.api.context import JSON, Context, Redirect
 from better_auth.api.registry import endpoint
-from better_auth.keys import InvalidJWT, verify_jwt
 from better_auth.services import sessions
-from better_auth.storage.sessions import session_store
 
 from ..conf import issuer
-from ..errors import NO_STORE_HEADERS, InvalidClient, InvalidRequest
-from ..services.clients import get_client, profile_of
+from ..errors import NO_STORE_HEADERS, InvalidRequest
+from ..services.end_session import (
+    INVALID_HINT,
+    end_hinted_session,
+    hint_audience,
+    logout_client,
+    verified_hint,
+)
 
 __all__: list[str] = []
 
 PARAMS = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state")
 CONFIRMATION_COOKIE = "session_token.oauth_logout_confirmation"
-INVALID_HINT = "The id_token_hint is invalid"
 LOGGED_OUT_PAGE = (
     b"<!doctype html><html><head><meta charset=utf-8><title>Logged out</title>"
     b'</head><body><main><p data-oidc-logout-state="logged-out">Logged out</p>'
@@ -53,52 +51,6 @@ def _params(ctx: Context) -> dict[str, str | None]:
             raise InvalidRequest(f"{name} must not appear more than once")
         out[name] = value if isinstance(value, str) and value else None
     return out
-
-
-def _hint_audience(hint: str) -> str | None:
-    """The client an unverified hint names: ``aud``, else ``azp`` (§2)."""
-    try:
-        claims = jwt.decode(hint, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return None
-    aud = claims.get("aud")
-    if isinstance(aud, str):
-        return aud
-    if isinstance(claims.get("azp"), str):
-        return claims["azp"]
-    if isinstance(aud, list) and len(aud) == 1 and isinstance(aud[0], str):
-        return aud[0]
-    return None
-
-
-def _client(client_id: str | None) -> Any:
-    app = get_client(client_id)
-    if app is None:
-        raise InvalidClient("The logout client does not exist")
-    profile = profile_of(app)
-    if profile.disabled:
-        raise InvalidClient("The logout client is disabled")
-    if not profile.enable_end_session:
-        raise InvalidClient("The client is not allowed to initiate logout", status=401)
-    return app
-
-
-def _verified_hint(hint: str, client_id: str) -> dict[str, Any]:
-    try:
-        claims = verify_jwt(hint, audience=client_id, issuer=issuer())
-    except InvalidJWT:
-        raise InvalidRequest(INVALID_HINT) from None
-    if not claims.get("sub") or not claims.get("sid"):
-        raise InvalidRequest(INVALID_HINT)
-    return claims
-
-
-def _end_hinted_session(user_id: str, session_id: str) -> None:
-    """End the session the hint names, when the browser carries none."""
-    listed = session_store().list_for_user(user_id, clock.now())
-    found = next((s for s in listed if str(s.id) == session_id), None)
-    if found is not None:
-        sessions.revoke_session(found.user, found.token)
 
 
 def _is_navigation(ctx: Context) -> bool:
@@ -140,24 +92,24 @@ def end_session(ctx: Context) -> Any:
     ctx.headers.update(NO_STORE_HEADERS)
     params = _params(ctx)
     hint = params["id_token_hint"]
-    client_id = params["client_id"] or (_hint_audience(hint) if hint else None)
+    client_id = params["client_id"] or (hint_audience(hint) if hint else None)
     if client_id is None and hint:
         raise InvalidRequest(INVALID_HINT)
     current = sessions.get_session(ctx, disable_refresh=True)
     if client_id is None or hint is None:
         if client_id is not None:
-            _client(client_id)
+            logout_client(client_id)
         # SPEC-GAP(RP-Initiated Logout §2): no confirmation page yet, so a
         # logout without a hint is refused rather than confirmed.
         if current is None:
             raise InvalidRequest("No active session is available for logout")
         raise InvalidRequest("User confirmation is required to complete logout")
-    app = _client(client_id)
-    claims = _verified_hint(hint, app.client_id)
+    app = logout_client(client_id)
+    claims = verified_hint(hint, app.client_id)
     if current is not None and str(current.session.id) != claims["sid"]:
         raise InvalidRequest("User confirmation is required to complete logout")
     if current is not None:
         sessions.end_session(ctx)
     else:
-        _end_hinted_session(str(claims["sub"]), str(claims["sid"]))
+        end_hinted_session(str(claims["sub"]), str(claims["sid"]))
     return _finish(ctx, app, params)

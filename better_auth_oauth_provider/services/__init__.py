@@ -10,7 +10,7 @@
 - :mod:`.grants` the token endpoint's grants, issuing through
   :mod:`.tokens`;
 - :mod:`.id_tokens`, :mod:`.userinfo`, :mod:`.introspection`,
-  :mod:`.revocation`.
+  :mod:`.revocation`, :mod:`.end_session`.
 """
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "client_secrets",
     "clients",
     "consent",
+    "end_session",
     "grants",
     "id_tokens",
     "introspection",

@@ -32,15 +32,17 @@ from ..oauth.prompt import is_fresh_for, parse_prompt, remove_prompt
 from ..oauth.signed_query import VerifiedQuery
 from . import authorization as authz
 from .authorization_redirects import trusted_redirect_uri
-from .client_lookup import get_client
+from .client_lookup import client_scopes, get_client
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "consents_of",
     "continue_authorization",
     "covers",
     "decide_consent",
     "find_consent",
+    "narrow_consent",
     "record_consent",
 ]
 
@@ -50,6 +52,30 @@ def find_consent(user_id: Any, application: Any) -> Consent | None:
     return Consent.objects.filter(
         user_id=user_id, application=application, reference_id=""
     ).first()
+
+
+def consents_of(user_id: Any) -> list[Consent]:
+    """The user's consents, oldest first, with their clients."""
+    rows = Consent.objects.select_related("application").filter(user_id=user_id)
+    return list(rows.order_by("created_at", "id"))
+
+
+def narrow_consent(consent: Consent, scopes: Any) -> Consent:
+    """Replace the granted scopes with ``scopes``, which the client must be
+    allowed (Better Auth's update-consent); ``invalid_request`` otherwise."""
+    allowed = set(client_scopes(consent.application))
+    if (
+        not isinstance(scopes, list)
+        or not all(isinstance(v, str) for v in scopes)
+        or not set(scopes) <= allowed
+    ):
+        raise InvalidRequest(
+            f"unable to provide scopes to {consent.user_id}", no_store=False
+        )
+    consent.scopes = list(dict.fromkeys(scopes))
+    consent.updated_at = clock.now()
+    consent.save(update_fields=["scopes", "updated_at"])
+    return consent
 
 
 def covers(

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "ACR",
+    "REGISTERED_CLAIMS",
     "RESERVED_ID_TOKEN_CLAIMS",
     "at_hash",
     "hash_for_alg",
@@ -39,31 +40,24 @@ __all__ = [
     "public_claims",
 ]
 
-# Protocol claims no hook may set (OIDC Core §2, §3.1.3.6, RFC 7519 §4.1,
-# RFC 7800 §3.1, Back-Channel Logout §2.4).
-RESERVED_ID_TOKEN_CLAIMS = frozenset(
-    {
-        "iss",
-        "sub",
-        "aud",
-        "exp",
-        "nbf",
-        "iat",
-        "jti",
-        "auth_time",
-        "nonce",
-        "acr",
-        "amr",
-        "azp",
-        "sid",
-        "at_hash",
-        "c_hash",
-        "s_hash",
-        "cnf",
-        "events",
-        "sub_jwk",
-    }
-)
+# The registered claim names of every JWT (RFC 7519 §4.1).
+REGISTERED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
+# Protocol claims no hook may set (OIDC Core §2, §3.1.3.6, RFC 7800 §3.1,
+# Back-Channel Logout §2.4).
+RESERVED_ID_TOKEN_CLAIMS = REGISTERED_CLAIMS | {
+    "auth_time",
+    "nonce",
+    "acr",
+    "amr",
+    "azp",
+    "sid",
+    "at_hash",
+    "c_hash",
+    "s_hash",
+    "cnf",
+    "events",
+    "sub_jwk",
+}
 
 
 def hash_for_alg(alg: str) -> Callable[[bytes], Any]:

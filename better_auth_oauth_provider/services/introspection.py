@@ -29,7 +29,7 @@ from better_auth.storage.sessions import session_store
 from ..conf import endpoint_url, hook, issuer, section
 from ..oauth.client_auth import AuthenticatedClient
 from ..oauth.digests import token_digest
-from .id_tokens import public_claims
+from .id_tokens import REGISTERED_CLAIMS, public_claims
 
 __all__ = [
     "INACTIVE",
@@ -47,28 +47,19 @@ __all__ = [
 INACTIVE: dict[str, Any] = {"active": False}
 
 # Claims the access-token hook may not set (surface §7; RFC 7662 §2.2).
-RESERVED_ACCESS_TOKEN_CLAIMS = frozenset(
-    {
-        "active",
-        "iss",
-        "sub",
-        "aud",
-        "exp",
-        "nbf",
-        "iat",
-        "jti",
-        "client_id",
-        "azp",
-        "sid",
-        "scope",
-        "auth_time",
-        "acr",
-        "amr",
-        "cnf",
-        "token_type",
-        "username",
-    }
-)
+RESERVED_ACCESS_TOKEN_CLAIMS = REGISTERED_CLAIMS | {
+    "active",
+    "client_id",
+    "azp",
+    "sid",
+    "scope",
+    "auth_time",
+    "acr",
+    "amr",
+    "cnf",
+    "token_type",
+    "username",
+}
 _SCHEMES = ("bearer ", "dpop ")
 MAX_TOKEN_LENGTH = 4096
 

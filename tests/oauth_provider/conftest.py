@@ -153,6 +153,14 @@ def signed_in_api(api: AuthClient) -> AuthClient:
 
 
 @pytest.fixture
+def rp(trusted_client: tuple[Any, str], signed_in_api: AuthClient) -> tuple[Any, ...]:
+    """``(application, secret, user)``: a first-party client and a signed-in
+    user, the relying party of the token tests."""
+    app, secret = trusted_client
+    return app, secret, signed_in_api.user  # type: ignore[attr-defined]
+
+
+@pytest.fixture
 def staff_api(api_factory: Callable[..., AuthClient], user_factory: Any) -> AuthClient:
     """A signed-in staff member (manages every client by default)."""
     user_factory(email="staff@example.test", password="staff-password-1", is_staff=True)

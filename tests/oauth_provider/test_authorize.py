@@ -25,6 +25,9 @@ VERIFIER = "verifier-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEF"
 CHALLENGE = "rUGXoN2_j5qkiEzx9kqEW2ih_AJcHh5iQSt75uNnM3E"
 ERROR_PAGE = f"{ISSUER}/error"
 BROWSER = {"accept": "text/html"}
+# Overrides that leave PKCE out of a request.
+NO_PKCE = {"code_challenge": None, "code_challenge_method": None}
+UNKNOWN_CLIENT = "UnknownClientIdUnknownClientIdXX"
 
 
 # --- building blocks shared by the authorization tests ----------------------
@@ -429,7 +432,7 @@ def test_unknown_client_is_the_error_page(signed_in_api: Any, db: None) -> None:
     Better Auth's description is "client_id is required" (transcript
     A/authorize-unknown-client)."""
     recorded = transcript_case("A/authorize-unknown-client")["response"]
-    url = location(authorize(signed_in_api, "UnknownClientIdUnknownClientIdXX"))
+    url = location(authorize(signed_in_api, UNKNOWN_CLIENT))
     assert_error_page(url, "invalid_client", "client_id is required")
     assert recorded_pairs(recorded["headers"]["location"]) == recorded_pairs(url)
 
@@ -753,83 +756,72 @@ def test_half_a_pkce_pair_is_refused(
 # --- first failure wins ------------------------------------------------------------
 
 
-def test_schema_error_wins_over_scope_error(
-    signed_in_api: Any, trusted_client: Any
+UNKNOWN_RESOURCE = "https://unknown.example.test/"
+
+
+@pytest.mark.parametrize(
+    ("client_id", "overrides", "page", "error"),
+    [
+        pytest.param(
+            None,
+            {"scope": "admin", "max_age": "-1"},
+            False,
+            "invalid_request",
+            id="parameters(3)-before-scopes(7)",
+        ),
+        pytest.param(
+            UNKNOWN_CLIENT,
+            {"scope": "admin", **NO_PKCE},
+            True,
+            "invalid_client",
+            id="client(6)-before-scopes(7)-and-pkce(10)",
+        ),
+        pytest.param(
+            None,
+            {"redirect_uri": "https://evil.test/cb", **NO_PKCE},
+            True,
+            "invalid_redirect",
+            id="redirect-uri(6)-before-pkce(10)",
+        ),
+        pytest.param(
+            None,
+            {
+                "scope": "profile admin",
+                "claims": '{"userinfo":{"email":null}}',
+                "resource": UNKNOWN_RESOURCE,
+                **NO_PKCE,
+            },
+            False,
+            "invalid_scope",
+            id="scopes(7)-before-claims(8)-resources(9)-pkce(10)",
+        ),
+        pytest.param(
+            None,
+            {"resource": UNKNOWN_RESOURCE, **NO_PKCE},
+            False,
+            "invalid_target",
+            id="resources(9)-before-pkce(10)",
+        ),
+    ],
+)
+def test_first_failing_step_wins(
+    signed_in_api: Any,
+    trusted_client: Any,
+    client_id: str | None,
+    overrides: dict[str, Any],
+    page: bool,
+    error: str,
 ) -> None:
-    """Order: parameter validation (step 3) before scopes (step 7)."""
+    """Surface §1.4: of several problems, the earliest step reports. Errors
+    of step 6 and before it go to the error page, so nothing reaches an
+    unverified redirect URI (RFC 6749 §4.1.2.1); later ones go to the
+    client."""
     app, _ = trusted_client
-    url = location(authorize(signed_in_api, app.client_id, scope="admin", max_age="-1"))
-    assert_client_error(url, "invalid_request")
-
-
-def test_unknown_client_wins_over_bad_scope_and_missing_pkce(
-    signed_in_api: Any, db: None
-) -> None:
-    """Order: client lookup (step 6) before scopes (7) and PKCE (10)."""
-    url = location(
-        authorize(
-            signed_in_api,
-            "UnknownClientIdUnknownClientIdXX",
-            scope="admin",
-            code_challenge=None,
-            code_challenge_method=None,
-        )
-    )
-    assert_error_page(url, "invalid_client")
-
-
-def test_unregistered_redirect_wins_over_missing_pkce(
-    signed_in_api: Any, trusted_client: Any
-) -> None:
-    """Order: redirect URI (step 6) before PKCE (step 10), so nothing is sent
-    to the unverified URI."""
-    app, _ = trusted_client
-    url = location(
-        authorize(
-            signed_in_api,
-            app.client_id,
-            redirect_uri="https://evil.test/cb",
-            code_challenge=None,
-            code_challenge_method=None,
-        )
-    )
-    assert_error_page(url, "invalid_redirect")
-
-
-def test_scope_error_wins_over_claims_resource_and_pkce(
-    signed_in_api: Any, trusted_client: Any
-) -> None:
-    """Order: scopes (7) before claims (8), resources (9) and PKCE (10)."""
-    app, _ = trusted_client
-    url = location(
-        authorize(
-            signed_in_api,
-            app.client_id,
-            scope="profile admin",
-            claims='{"userinfo":{"email":null}}',
-            resource="https://unknown.example.test/",
-            code_challenge=None,
-            code_challenge_method=None,
-        )
-    )
-    assert_client_error(url, "invalid_scope")
-
-
-def test_resource_error_wins_over_missing_pkce(
-    signed_in_api: Any, trusted_client: Any
-) -> None:
-    """Order: resources (9) before PKCE (10)."""
-    app, _ = trusted_client
-    url = location(
-        authorize(
-            signed_in_api,
-            app.client_id,
-            resource="https://unknown.example.test/",
-            code_challenge=None,
-            code_challenge_method=None,
-        )
-    )
-    assert_client_error(url, "invalid_target")
+    url = location(authorize(signed_in_api, client_id or app.client_id, **overrides))
+    if page:
+        assert_error_page(url, error)
+    else:
+        assert_client_error(url, error)
 
 
 def test_pkce_error_wins_over_the_missing_session(
@@ -838,9 +830,7 @@ def test_pkce_error_wins_over_the_missing_session(
     """Order: PKCE (10) before authentication (11): no login page for a
     request that cannot succeed."""
     app, _ = trusted_client
-    url = location(
-        authorize(api, app.client_id, code_challenge=None, code_challenge_method=None)
-    )
+    url = location(authorize(api, app.client_id, **NO_PKCE))
     assert_client_error(url, "invalid_request", "pkce is required for this client")
 
 
@@ -947,6 +937,42 @@ def test_json_post_is_unsupported_media_type(
 
 
 @pytest.mark.parametrize(
+    "headers",
+    [
+        {"accept": "text/html"},
+        {
+            "accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            "sec-fetch-mode": "navigate",
+        },
+        {"accept": "*/*"},
+        {},
+    ],
+)
+def test_browser_navigation_gets_a_302(
+    signed_in_api: Any, trusted_client: Any, headers: dict[str, str]
+) -> None:
+    """Better Auth's ``handleRedirect`` (surface §1.4 "Response delivery",
+    transcript A/authorize-with-session): a navigation, without
+    ``Sec-Fetch-Mode: cors`` or an ``Accept`` naming application/json, is
+    answered 302 with an empty body labelled JSON and ``Location`` the
+    client's redirect URI with ``code``, ``state`` and ``iss``; no Origin
+    header is needed."""
+    recorded = transcript_case("A/authorize-with-session")["response"]
+    app, _ = trusted_client
+    response = signed_in_api.client.get(
+        "/api/auth/oauth2/authorize",
+        authorize_params(app.client_id),
+        headers=headers,
+    )
+    assert response.status_code == recorded["status"] == 302
+    assert response.content == b""
+    assert response["Content-Type"] == recorded["headers"]["content-type"]
+    url = response.headers["Location"]
+    assert names(url) == names(recorded["headers"]["location"])
+    assert code_of(url)
+
+
+@pytest.mark.parametrize(
     "headers", [{"accept": "application/json"}, {"sec-fetch-mode": "cors"}]
 )
 def test_scripts_get_the_redirect_as_json(
@@ -960,9 +986,7 @@ def test_scripts_get_the_redirect_as_json(
     body = response.json()
     assert body["redirect"] is True
     assert code_of(body["url"])
-    error = authorize(
-        signed_in_api, "UnknownClientIdUnknownClientIdXX", headers=headers
-    )
+    error = authorize(signed_in_api, UNKNOWN_CLIENT, headers=headers)
     assert error.status_code == 200
     assert_error_page(error.json()["url"], "invalid_client")
 
@@ -981,7 +1005,7 @@ def test_error_page_follows_error_url(
 ) -> None:
     """ERROR_URL replaces ``<issuer>/error`` for unredirectable errors."""
     oauth_settings(ERROR_URL="https://app.example.test/oauth-error")
-    url = location(authorize(signed_in_api, "UnknownClientIdUnknownClientIdXX"))
+    url = location(authorize(signed_in_api, UNKNOWN_CLIENT))
     assert url.startswith("https://app.example.test/oauth-error?error=invalid_client&")
 
 

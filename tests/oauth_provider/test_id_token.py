@@ -21,12 +21,6 @@ from tests.oauth_provider.test_token import (
 )
 
 
-@pytest.fixture
-def rp(trusted_client: tuple[Any, str], signed_in_api: Any) -> tuple[Any, str, Any]:
-    app, secret = trusted_client
-    return app, secret, signed_in_api.user
-
-
 def _verify(token: str, audience: str) -> dict[str, Any]:
     """Verify against the published JWKS with PyJWT (an independent check)."""
     kid = jwt.get_unverified_header(token)["kid"]

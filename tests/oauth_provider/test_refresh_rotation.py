@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from better_auth import clock
 from tests.oauth_provider.test_token import (
     FULL_SCOPE,
@@ -23,12 +21,6 @@ from tests.oauth_provider.test_token import (
 
 INACTIVE = {"active": False}
 GRANTED = "openid profile offline_access"
-
-
-@pytest.fixture
-def rp(trusted_client: tuple[Any, str], signed_in_api: Any) -> tuple[Any, str, Any]:
-    app, secret = trusted_client
-    return app, secret, signed_in_api.user
 
 
 def test_rotation(rp: Any) -> None:
@@ -139,9 +131,7 @@ def test_narrowed_refresh_keeps_the_grant_scope(rp: Any) -> None:
     access, rotated = narrowed.json()["access_token"], narrowed.json()["refresh_token"]
     assert introspect(app, secret, access).json()["scope"] == "openid"
     assert introspect(app, secret, rotated).json()["scope"] == GRANTED
-    assert set(RefreshTokenContext.objects.values_list("scope", flat=True)) == {
-        GRANTED
-    }
+    assert set(RefreshTokenContext.objects.values_list("scope", flat=True)) == {GRANTED}
 
     again = refresh(app, secret, rotated)
     assert again.status_code == 200, again.content

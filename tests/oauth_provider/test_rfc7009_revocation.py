@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.oauth_provider.test_token import (
     introspect,
     login_tokens,
@@ -19,12 +17,6 @@ from tests.oauth_provider.test_token import (
 )
 
 INACTIVE = {"active": False}
-
-
-@pytest.fixture
-def rp(trusted_client: tuple[Any, str], signed_in_api: Any) -> tuple[Any, str, Any]:
-    app, secret = trusted_client
-    return app, secret, signed_in_api.user
 
 
 def _revoke(app: Any, secret: str | None, token: str | None, **extra: str) -> Any:

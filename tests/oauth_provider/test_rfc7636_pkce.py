@@ -33,12 +33,6 @@ CASE_VERIFIER = "verifier-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEF"
 CASE_CHALLENGE = "rUGXoN2_j5qkiEzx9kqEW2ih_AJcHh5iQSt75uNnM3E"
 
 
-@pytest.fixture
-def rp(trusted_client: tuple[Any, str], signed_in_api: Any) -> tuple[Any, str, Any]:
-    app, secret = trusted_client
-    return app, secret, signed_in_api.user
-
-
 def test_s256_appendix_b_vector() -> None:
     """RFC 7636 Appendix B: the example verifier's S256 challenge."""
     verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"

@@ -22,12 +22,6 @@ from tests.oauth_provider.test_token import (
 INACTIVE = {"active": False}
 
 
-@pytest.fixture
-def rp(trusted_client: tuple[Any, str], signed_in_api: Any) -> tuple[Any, str, Any]:
-    app, secret = trusted_client
-    return app, secret, signed_in_api.user
-
-
 def test_access_token(rp: Any) -> None:
     """Transcript A/introspect-access-token: members and their order."""
     app, secret, user = rp
