@@ -95,7 +95,8 @@ def check_resources(
 def narrow_resources(requested: list[str], granted: Sequence[str]) -> list[str]:
     """The token's audience: the grant's resources, or a subset (§2.2).
 
-    A grant without resources accepts any configured resource server.
+    Resources are part of what the user consented to, so a grant made
+    without any never yields a token for a resource server.
     """
     for value in requested:
         parts = urlsplit(value)
@@ -103,12 +104,6 @@ def narrow_resources(requested: list[str], granted: Sequence[str]) -> list[str]:
             raise InvalidTarget(f"requested resource {value} is not a valid URI")
     if not requested:
         return list(granted)
-    if granted:
-        if any(value not in granted for value in requested):
-            raise InvalidTarget("requested resource not authorized")
-        return requested
-    configured = configured_resources()
-    for value in requested:
-        if value not in configured:
-            raise InvalidTarget(f"requested resource {value} is not configured")
+    if any(value not in granted for value in requested):
+        raise InvalidTarget("requested resource not authorized")
     return requested

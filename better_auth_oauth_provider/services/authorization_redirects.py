@@ -28,7 +28,7 @@ from ..oauth.authorization_response import (
     error_redirect_url,
     response_mode,
 )
-from ..oauth.redirect_uris import find_registered
+from ..oauth.redirect_uris import find_registered, is_safe_redirect_target
 from .client_lookup import get_client, profile_of
 
 logger = logging.getLogger(__name__)
@@ -94,7 +94,12 @@ def page_redirect(
 def trusted_redirect_uri(
     client_id: Any, redirect_uri: Any, *, client: Any = None
 ) -> str | None:
-    """``redirect_uri`` if an enabled client registered it, else None."""
+    """``redirect_uri`` if an enabled client registered it, else None.
+
+    Registration is not enough: a stored value that became dangerous (a
+    ``javascript:`` URI written around validation, say) is never navigated
+    to, even with an error (RFC 9700 §4.1, case A.19).
+    """
     if not isinstance(client_id, str) or not isinstance(redirect_uri, str):
         return None
     if not client_id or not redirect_uri:
@@ -103,6 +108,8 @@ def trusted_redirect_uri(
     if app is None or profile_of(app).disabled:
         return None
     if find_registered(redirect_uri, app.redirect_uris.split()) is None:
+        return None
+    if not is_safe_redirect_target(redirect_uri):
         return None
     return redirect_uri
 

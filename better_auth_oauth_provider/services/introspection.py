@@ -204,7 +204,9 @@ def _access_token_body(row: Any, now: datetime) -> dict[str, Any]:
     if resources:
         if "openid" in scopes:
             resources.append(endpoint_url("/oauth2/userinfo"))
-        body["aud"] = resources
+        # A single audience is a plain string, as Better Auth answers (RFC 7662
+        # §2.2 allows either; RFC 7519 §4.1.3 the same for JWTs).
+        body["aud"] = resources[0] if len(resources) == 1 else resources
     client_id = row.application.client_id
     body.update(client_id=client_id, azp=client_id, sub=_subject(row))
     ctx = context_of(row)

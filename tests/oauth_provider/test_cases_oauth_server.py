@@ -192,13 +192,6 @@ def test_case_a16c_token_request_cannot_switch_resource(
     assert response["Cache-Control"] == "no-store"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "server bug: introspection answers aud as a one-element array where "
-        "Better Auth (surface §4 rule 9) answers the single resource as a string"
-    ),
-)
 def test_case_a16d_narrowed_audience_and_id_token_audience(
     signed_in_api: Any, trusted_client: Any, resources: None
 ) -> None:
@@ -256,14 +249,6 @@ def test_case_a16e_refresh_cannot_widen_the_resources(
     assert _introspect(signed_in_api, app, secret, token)["aud"] == [FILES, USERINFO]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "server bug: a code or refresh token whose grant named no resource "
-        "is exchanged for a token audience-restricted to any configured "
-        "resource, which the user never consented to"
-    ),
-)
 @pytest.mark.parametrize("grant", ["authorization_code", "refresh_token"])
 def test_case_a16_resource_outside_an_unrestricted_grant_is_refused(
     signed_in_api: Any, trusted_client: Any, resources: None, grant: str
@@ -289,13 +274,6 @@ def test_case_a16_resource_outside_an_unrestricted_grant_is_refused(
 # --- A.19 --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "server bug: authorize refuses the stored javascript:/data: URI "
-        "(invalid_request) but sends that error with a 302 to the very URI"
-    ),
-)
 @pytest.mark.parametrize("stored", ["javascript:alert(1)//", "data:text/html,hi"])
 def test_case_a19_stored_dangerous_redirect_uri_is_never_navigated(
     signed_in_api: Any, oauth_client_factory: Any, stored: str
