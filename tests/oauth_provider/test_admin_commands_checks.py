@@ -116,7 +116,7 @@ def test_signing_key_admin_never_shows_the_private_key(admin_client: Client) -> 
 
 
 def test_create_oauth_client_command_prints_the_client_with_its_secret() -> None:
-    """``create_oauth_client --json '<RFC 7591>' --skip-consent`` (issue 3)."""
+    """``create_oauth_client --json '<RFC 7591>' --skip-consent``."""
     out = StringIO()
     call_command(
         "create_oauth_client",
