@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
-import threading
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.core.cache import caches
@@ -22,6 +20,7 @@ from django.test import Client
 
 from better_auth.models import RateLimit
 from better_auth.storage import verifications
+from tests.concurrency import race
 from tests.conftest import BASE, ORIGIN
 
 pytestmark = pytest.mark.postgres
@@ -35,38 +34,7 @@ def _postgres_only() -> None:
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
 
 
-def _race(count: int, work: Callable[[], Any]) -> list[Any]:
-    """Run ``work`` in ``count`` threads released at once; return the results."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        from django.db import connection as thread_connection
-
-        try:
-            barrier.wait(timeout=30)
-            result = work()
-            with lock:
-                results.append(result)
-        except BaseException as error:  # reported to the test below
-            with lock:
-                errors.append(error)
-        finally:
-            thread_connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    assert len(results) == count
-    return results
-
-
-def _sign_in_race(remote_addr: str) -> list[int]:
+def _sign_inrace(remote_addr: str) -> list[int]:
     body = json.dumps({"email": "nobody@example.test", "password": "wrong-password"})
 
     def sign_in() -> int:
@@ -79,7 +47,7 @@ def _sign_in_race(remote_addr: str) -> list[int]:
         )
         return response.status_code
 
-    return _race(50, sign_in)
+    return race(50, sign_in)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -88,7 +56,7 @@ def test_fifty_concurrent_sign_ins_let_exactly_three_through_database(
 ) -> None:
     """Database storage: one upsert per request, so 3 of 50 pass the 10 s / 3 rule."""
     better_auth_settings(RATE_LIMIT={"ENABLED": True, "STORAGE": "database"})
-    statuses = _sign_in_race("198.51.100.50")
+    statuses = _sign_inrace("198.51.100.50")
     assert sum(status != 429 for status in statuses) == 3
     assert statuses.count(429) == 47
     row = RateLimit.objects.get(key="198.51.100.50|/sign-in/email")
@@ -108,7 +76,7 @@ def test_fifty_concurrent_sign_ins_let_exactly_three_through_redis(
     key = f"{address}|/sign-in/email"
     caches["redis"].delete(key)
     try:
-        statuses = _sign_in_race(address)
+        statuses = _sign_inrace(address)
         assert sum(status != 429 for status in statuses) == 3
         assert caches["redis"].get(key) == 50
     finally:
@@ -120,7 +88,7 @@ def test_twenty_concurrent_consumes_of_one_value_succeed_once() -> None:
     """consume() is one DELETE ... RETURNING: a value is redeemed exactly once."""
     identifier = "reset-password:" + "ab" * 32
     verifications.create(identifier, "user-id", 3600)
-    results = _race(20, lambda: verifications.consume(identifier))
+    results = race(20, lambda: verifications.consume(identifier))
     winners = [r for r in results if r is not None]
     assert len(winners) == 1
     assert winners[0].value == "user-id"

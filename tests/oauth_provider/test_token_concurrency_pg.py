@@ -7,13 +7,12 @@ the database is PostgreSQL (SQLite in memory has one connection).
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.db import connection
 
+from tests.concurrency import race
 from tests.oauth_provider.test_token import (
     issue_code,
     login_tokens,
@@ -31,37 +30,6 @@ RACERS = 10
 def _postgres_only() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
-
-
-def _race(count: int, work: Callable[[], Any]) -> list[Any]:
-    """Run ``work`` in ``count`` threads released at once; return the results."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        from django.db import connection as thread_connection
-
-        try:
-            barrier.wait(timeout=30)
-            result = work()
-            with lock:
-                results.append(result)
-        except BaseException as error:  # reported by the test
-            with lock:
-                errors.append(error)
-        finally:
-            thread_connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    assert len(results) == count
-    return results
 
 
 def _answer(response: Any) -> tuple[int, dict[str, Any]]:
@@ -94,7 +62,7 @@ def test_ten_concurrent_redemptions_of_one_code(rp: Any) -> None:
     verifier, challenge = pkce_pair()
     code = issue_code(app, user, challenge=challenge)
 
-    results = _race(RACERS, lambda: _answer(redeem(app, secret, code, verifier)))
+    results = race(RACERS, lambda: _answer(redeem(app, secret, code, verifier)))
 
     winners = [body for status, body in results if status == 200]
     losers = [body for status, body in results if status != 200]
@@ -125,9 +93,7 @@ def test_ten_concurrent_refreshes_of_one_token(rp: Any) -> None:
     app, secret, user = rp
     body = login_tokens(app, secret, user)
 
-    results = _race(
-        RACERS, lambda: _answer(refresh(app, secret, body["refresh_token"]))
-    )
+    results = race(RACERS, lambda: _answer(refresh(app, secret, body["refresh_token"])))
 
     winners = [data for status, data in results if status == 200]
     losers = [data for status, data in results if status != 200]
@@ -162,9 +128,7 @@ def test_ten_concurrent_refreshes_inside_the_retry_window(
     app, secret, user = rp
     body = login_tokens(app, secret, user)
 
-    results = _race(
-        RACERS, lambda: _answer(refresh(app, secret, body["refresh_token"]))
-    )
+    results = race(RACERS, lambda: _answer(refresh(app, secret, body["refresh_token"])))
 
     assert all(status == 200 for status, _ in results)
     assert len({data["refresh_token"] for _, data in results}) == 1
