@@ -15,6 +15,9 @@ an id is never reused for another problem.
 - ``better_auth.E007`` the middleware runs before Django's, which overwrites
   ``request.user``.
 - ``better_auth.W003`` ``AUTH_USER_MODEL`` is not ``better_auth.User``.
+- ``better_auth.E008`` ``AuthAPIMiddleware`` is installed but the API is not
+  mounted at ``BASE_PATH``, so it would answer for paths the URLconf gives
+  to other views.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ MIN_SECRET_LENGTH = 32
 RATE_LIMIT_STORAGES = ("memory", "database", "cache")
 OUR_MIDDLEWARE = "better_auth.middleware.BetterAuthMiddleware"
 DJANGO_AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+API_MIDDLEWARE = "better_auth.middleware.AuthAPIMiddleware"
 
 
 @checks.register(checks.Tags.security)
@@ -244,6 +248,8 @@ def _integration() -> list[checks.CheckMessage]:
                     id="better_auth.E007",
                 )
             )
+    if API_MIDDLEWARE in middleware:
+        out.extend(_api_mount())
     if settings.AUTH_USER_MODEL != "better_auth.User":
         out.append(
             checks.Warning(
@@ -255,3 +261,28 @@ def _integration() -> list[checks.CheckMessage]:
             )
         )
     return out
+
+
+def _api_mount() -> list[checks.CheckMessage]:
+    """The URLconf must send ``BASE_PATH/...`` to the API's dispatcher."""
+    from django.urls import Resolver404, resolve
+
+    from .api.router import dispatch
+
+    probe = auth_settings.BASE_PATH + "/ok"
+    try:
+        found = resolve(probe).func
+    except Resolver404:
+        found = None
+    if found is dispatch:
+        return []
+    return [
+        checks.Error(
+            f"AuthAPIMiddleware serves {auth_settings.BASE_PATH}/, but the URLconf "
+            "does not route that path to the auth API.",
+            hint=f'Mount path("{auth_settings.BASE_PATH.strip("/")}/", '
+            'include("better_auth.urls")) or set BETTER_AUTH["BASE_PATH"] to '
+            "where it is mounted.",
+            id="better_auth.E008",
+        )
+    ]

@@ -26,7 +26,7 @@ from .services.sessions import SessionContext, get_session
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BetterAuthMiddleware", "session_for_request"]
+__all__ = ["AuthAPIMiddleware", "BetterAuthMiddleware", "session_for_request"]
 
 
 def session_for_request(request: HttpRequest) -> SessionContext | None:
@@ -108,3 +108,31 @@ def _is_api_path(path: str) -> bool:
     from .conf import auth_settings
 
     return path.startswith(auth_settings.BASE_PATH + "/")
+
+
+class AuthAPIMiddleware:
+    """Answer auth API requests before the rest of the middleware stack.
+
+    The API reads its own session cookie, checks origins and fetch metadata
+    itself and never touches Django's session, CSRF token, messages or
+    ``request.user``, so those middlewares only add work to its requests
+    (about a fifth of a get-session's instructions in the demo's stack).
+    Placed right after ``SecurityMiddleware``, this hands every path under
+    ``BASE_PATH`` straight to the API and lets every other request go on down
+    the stack. It requires the API to be mounted at ``BASE_PATH`` (system
+    check ``better_auth.E008``); middleware listed after it does not run for
+    API requests, which is the point.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from .api.router import dispatch
+        from .conf import auth_settings
+
+        prefix = auth_settings.BASE_PATH + "/"
+        path = request.path_info
+        if path.startswith(prefix):
+            return dispatch(request, path[len(prefix) :])
+        return self.get_response(request)
