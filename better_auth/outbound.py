@@ -74,9 +74,15 @@ def fetch(
     data: Any = None,
     timeout: float | None = None,
     max_bytes: int | None = None,
+    follow_redirects: bool = True,
 ) -> OutboundResponse:
     """Fetch ``url`` through the guard; raises ``OutboundURLRefused`` or
-    ``requests.RequestException``."""
+    ``requests.RequestException``.
+
+    ``follow_redirects=False`` refuses any redirect instead of following
+    it, for documents that must come from the URL itself (a client ID
+    metadata document is identified by its URL).
+    """
     cfg = auth_settings.OUTBOUND
     timeout = timeout if timeout is not None else cfg.TIMEOUT
     limit = max_bytes if max_bytes is not None else cfg.MAX_BYTES
@@ -92,6 +98,8 @@ def fetch(
             allow_redirects=False,
             stream=True,
         ) as response:
+            if response.is_redirect and not follow_redirects:
+                raise OutboundURLRefused("redirects are not followed")
             if response.is_redirect and method in ("GET", "HEAD"):
                 current = urljoin(current, response.headers.get("location", ""))
                 continue

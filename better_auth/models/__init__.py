@@ -4,6 +4,7 @@ from ..keys.models import SigningKey
 from .account import Account
 from .rate_limit import RateLimit
 from .session import Session
+from .used_token import UsedToken
 from .user import User, UserManager
 from .verification import Verification
 
@@ -12,6 +13,7 @@ __all__ = [
     "RateLimit",
     "Session",
     "SigningKey",
+    "UsedToken",
     "User",
     "UserManager",
     "Verification",
