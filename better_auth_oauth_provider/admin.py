@@ -1,4 +1,5 @@
-"""Admin pages for clients, consents and signing keys. No secret is ever shown.
+"""Admin pages for clients, consents, resources and signing keys. No secret is
+ever shown.
 
 The Application admin replaces django-oauth-toolkit's: it never renders
 ``client_secret`` (a digest here, but still not for display), edits the
@@ -27,7 +28,7 @@ from better_auth.models import SigningKey
 
 from .errors import OAuthError
 from .keys import policy
-from .models import AUTH_METHODS, ClientProfile, Consent
+from .models import AUTH_METHODS, ClientProfile, ClientResource, Consent, Resource
 from .services import clients as service
 
 __all__ = ["ApplicationAdmin", "ConsentAdmin", "SigningKeyAdmin"]
@@ -159,6 +160,117 @@ def rotate_client_secret(
     return modeladmin.secret_page(request, app, secret, rotated=True)
 
 
+class ClientResourceInline(admin.TabularInline):
+    """The resources a client may get tokens for (RFC 8707)."""
+
+    model = ClientResource
+    fk_name = "client"
+    extra = 0
+    autocomplete_fields = ("resource",)
+    fields = ("resource", "metadata", "created_at")
+    readonly_fields = ("created_at",)
+    verbose_name = "protected resource"
+    verbose_name_plural = "protected resources (RFC 8707)"
+
+
+class ResourceClientInline(admin.TabularInline):
+    """The clients linked to a resource."""
+
+    model = ClientResource
+    fk_name = "resource"
+    extra = 0
+    raw_id_fields = ("client",)
+    fields = ("client", "metadata", "created_at")
+    readonly_fields = ("created_at",)
+    verbose_name = "linked client"
+    verbose_name_plural = "linked clients"
+
+
+class ResourceForm(forms.ModelForm):
+    class Meta:
+        model = Resource
+        fields = (
+            "identifier",
+            "name",
+            "enabled",
+            "access_token_ttl",
+            "refresh_token_ttl",
+            "allowed_scopes",
+            "custom_claims",
+            "signing_algorithm",
+            "signing_key_id",
+            "dpop_required",
+            "metadata",
+        )
+
+    def clean_identifier(self) -> str:
+        from .services.resources import identifier_problem
+
+        value = self.cleaned_data["identifier"]
+        problem = identifier_problem(value)
+        if problem:
+            raise ValidationError(problem)
+        return value
+
+    def clean_allowed_scopes(self) -> Any:
+        value = self.cleaned_data.get("allowed_scopes")
+        if value is not None and (
+            not isinstance(value, list) or not all(isinstance(v, str) for v in value)
+        ):
+            raise ValidationError("a list of scope names, or empty for every scope")
+        return value
+
+    def clean_custom_claims(self) -> Any:
+        value = self.cleaned_data.get("custom_claims")
+        if value is not None and not isinstance(value, dict):
+            raise ValidationError("an object of claim names to values")
+        return value
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    """Protected resources; the table is authoritative over RESOURCES."""
+
+    list_display = (
+        "identifier",
+        "name",
+        "enabled",
+        "access_token_ttl",
+        "signing_algorithm",
+        "dpop_required",
+        "updated_at",
+    )
+    list_filter = ("enabled", "signing_algorithm", "dpop_required")
+    search_fields = ("identifier", "name", "client_links__client__client_id")
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (ResourceClientInline,)
+    fields = (
+        "identifier",
+        "name",
+        "enabled",
+        "access_token_ttl",
+        "refresh_token_ttl",
+        "allowed_scopes",
+        "custom_claims",
+        "signing_algorithm",
+        "signing_key_id",
+        "dpop_required",
+        "metadata",
+        "created_at",
+        "updated_at",
+    )
+
+    form = ResourceForm
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: Any, change: bool
+    ) -> None:
+        from django.utils import timezone
+
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+
 class ApplicationAdmin(admin.ModelAdmin):
     list_display = (
         "name",
@@ -226,7 +338,9 @@ class ApplicationAdmin(admin.ModelAdmin):
         return self.readonly_fields if obj is not None else ()
 
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
-        return [ClientProfileInline] if obj is not None else []
+        if obj is None:
+            return []
+        return [ClientProfileInline, ClientResourceInline]
 
     def save_model(
         self, request: HttpRequest, obj: Any, form: Any, change: bool

@@ -16,11 +16,16 @@ class BetterAuthOauthProviderConfig(AppConfig):
     def ready(self) -> None:
         """Register the settings section, key policy, endpoints, rate limits
         and checks; settings are read later, on first use."""
+        from django.db.models.signals import post_migrate
+
         from . import checks, conf, keys, ratelimits
         from .api import load_endpoints
+        from .services.resources import seed_after_migrate
 
         conf.register()
         keys.install_policy()
         load_endpoints()
         ratelimits.register()
         checks.register()
+        post_migrate.connect(seed_after_migrate, sender=self)
+        from . import receivers  # noqa: F401  (connects the logout receivers)

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 __all__ = ["KNOWN", "declare", "declared", "is_supported", "withdraw"]
 
-KNOWN = frozenset({"dpop", "backchannel_logout", "private_key_jwt", "pairwise"})
+KNOWN = frozenset(
+    {
+        "dpop",
+        "backchannel_logout",
+        "private_key_jwt",
+        "pairwise",
+        "client_id_metadata_document",
+    }
+)
 
 _declared: set[str] = set()
 

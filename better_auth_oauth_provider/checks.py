@@ -5,6 +5,8 @@
 - ``better_auth_oauth_provider.E003`` ``oauth2_provider`` is not installed.
 - ``better_auth_oauth_provider.E004`` SIGNING_ALGORITHM is not supported.
 - ``better_auth_oauth_provider.E005`` a SCOPES / grant setting is invalid.
+- ``better_auth_oauth_provider.E006`` a RESOURCES entry or the resource
+  settings are invalid.
 - ``better_auth_oauth_provider.W001`` no BASE_URL: the issuer follows the Host.
 - ``better_auth_oauth_provider.W002`` LOGIN_PAGE or CONSENT_PAGE is not set, so
   an authorization request that needs a page cannot continue.
@@ -125,6 +127,27 @@ def _values(cfg: Any) -> list[checks.CheckMessage]:
     return out
 
 
+def _resources(cfg: Any) -> list[checks.CheckMessage]:
+    """RFC 8707 §2 identifiers and Better Auth's resource policy fields."""
+    from .services.resources import SEED_MODES, entry_problems
+
+    problems = entry_problems(cfg.RESOURCES)
+    if cfg.RESOURCE_SEED_MODE not in SEED_MODES:
+        problems.append(f"RESOURCE_SEED_MODE {cfg.RESOURCE_SEED_MODE!r} is unknown")
+    return [
+        checks.Error(
+            f"OAUTH_PROVIDER {problem}.",
+            hint="A resource is an absolute URI without a fragment, or a mapping "
+            "with that 'identifier' and optional policy fields (positive TTLs, "
+            "a scope list, a claims object, signing_algorithm one of EdDSA, "
+            "ES256, ES512, PS256, RS256); RESOURCE_SEED_MODE is one of "
+            f"{', '.join(SEED_MODES)}.",
+            id="better_auth_oauth_provider.E006",
+        )
+        for problem in problems
+    ]
+
+
 def check_provider(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Validate the OAUTH_PROVIDER section and the provider's wiring."""
     from .conf import section
@@ -134,4 +157,4 @@ def check_provider(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         cfg = section()
     except (ImproperlyConfigured, AttributeError):
         return out  # better_auth.E000 reports unreadable settings.
-    return [*out, *_base_url(), *_pages(cfg), *_values(cfg)]
+    return [*out, *_base_url(), *_pages(cfg), *_values(cfg), *_resources(cfg)]

@@ -93,8 +93,33 @@ DEFAULTS: dict[str, Any] = {
     "CUSTOM_USERINFO_CLAIMS": None,
     "CUSTOM_ACCESS_TOKEN_CLAIMS": None,
     "CUSTOM_TOKEN_RESPONSE_FIELDS": None,
-    # RFC 8707 resource indicators the server issues audience-bound tokens for.
+    # RFC 8707 resource servers the provider issues JWT access tokens for:
+    # identifiers or mappings {"identifier", "name", "enabled",
+    # "access_token_ttl", "refresh_token_ttl", "allowed_scopes",
+    # "custom_claims", "signing_algorithm", "signing_key_id",
+    # "dpop_required", "metadata"}. Seeded into the Resource table at
+    # ``migrate``, by ``seed_oauth_resources`` and lazily on first use; the
+    # table is authoritative (Better Auth's ``resources``).
     "RESOURCES": [],
+    # How seeding treats an existing row: "insert_only" leaves it alone,
+    # "merge" fills the fields the entry names, "overwrite" resets the row
+    # to the entry (Better Auth's ``resourceSeedMode``).
+    "RESOURCE_SEED_MODE": "insert_only",
+    # A client gets tokens only for resources it is linked to
+    # (ClientResource; Better Auth's ``enforcePerClientResources``).
+    "ENFORCE_PER_CLIENT_RESOURCES": True,
+    # Callable ({"action", "user", "session", "request", "resource"}) -> bool
+    # deciding resource management (create|read|update|delete|list|link|
+    # unlink); None = staff only (Better Auth's ``resourcePrivileges``).
+    "RESOURCE_PRIVILEGES": None,
+    # Resource-server toolkit: where a resource server that is not this
+    # process reads the issuer's keys (None = the local key store), and the
+    # client credentials it introspects with when told to.
+    "RESOURCE_SERVER_JWKS_URL": None,
+    "RESOURCE_SERVER_ISSUER": None,
+    "RESOURCE_SERVER_INTROSPECTION_URL": None,
+    "RESOURCE_SERVER_CLIENT_ID": None,
+    "RESOURCE_SERVER_CLIENT_SECRET": None,
     # Overrides of discovery fields: {"scopes_supported": [...],
     # "claims_supported": [...]}.
     "ADVERTISED_METADATA": None,
@@ -103,6 +128,61 @@ DEFAULTS: dict[str, Any] = {
     "OPAQUE_ACCESS_TOKEN_PREFIX": "",
     "REFRESH_TOKEN_PREFIX": "",
     "CLIENT_SECRET_PREFIX": "",
+    # --- logout (RP-Initiated Logout 1.0, Back-Channel Logout 1.0) ---------
+    # Frontend page asking the user to confirm a logout (absolute URL or
+    # path), given a signed continuation as its query; None = the built-in
+    # page served by /oauth2/end-session.
+    "END_SESSION_PAGE": None,
+    # Seconds a logout confirmation (continuation and cookie) stays valid.
+    "END_SESSION_CONFIRMATION_EXPIRES_IN": 300,
+    # Seconds between a Logout Token's ``iat`` and ``exp``.
+    "BACKCHANNEL_LOGOUT_TOKEN_EXPIRES_IN": 120,
+    # Seconds one delivery attempt may take.
+    "BACKCHANNEL_LOGOUT_TIMEOUT": 5,
+    # Retries after a failed delivery (Celery only), waiting BACKOFF * 2**n
+    # seconds before retry n + 1, at most BACKOFF_MAX seconds.
+    "BACKCHANNEL_LOGOUT_MAX_RETRIES": 5,
+    "BACKCHANNEL_LOGOUT_RETRY_BACKOFF": 2,
+    "BACKCHANNEL_LOGOUT_RETRY_BACKOFF_MAX": 600,
+    # True / False forces delivery through Celery or inline; None = Celery
+    # when it is installed and configured (CELERY_BROKER_URL or eager mode).
+    "BACKCHANNEL_LOGOUT_USE_CELERY": None,
+    # --- client authentication (RFC 7523) and client ID metadata documents --
+    # Longest accepted lifetime of a private_key_jwt assertion (exp - now) and
+    # oldest accepted iat, in seconds (Better Auth's assertionMaxLifetime).
+    "CLIENT_ASSERTION_MAX_LIFETIME": 300,
+    # Clock skew tolerated on an assertion's nbf and future iat.
+    "CLIENT_ASSERTION_LEEWAY": 30,
+    # How long a client's fetched jwks_uri document is reused, in seconds.
+    "CLIENT_JWKS_CACHE_SECONDS": 300,
+    # Clients identified by an https URL whose metadata document is fetched
+    # on first use (draft-ietf-oauth-client-id-metadata-document); Better
+    # Auth's cimd() plugin, off unless installed.
+    "CLIENT_ID_METADATA_DOCUMENTS": False,
+    # Fetch limits for a metadata document: the draft suggests 5 KB.
+    "CLIENT_ID_METADATA_DOCUMENT_MAX_BYTES": 5 * 1024,
+    "CLIENT_ID_METADATA_DOCUMENT_TIMEOUT": 5,
+    # Cache-Control max-age is clamped to [MIN, MAX] seconds; without one the
+    # document is refetched after MIN.
+    "CLIENT_ID_METADATA_DOCUMENT_MIN_CACHE_SECONDS": 60,
+    "CLIENT_ID_METADATA_DOCUMENT_MAX_CACHE_SECONDS": 3600,
+    # After a failed fetch, the URL is not fetched again for this many seconds.
+    "CLIENT_ID_METADATA_DOCUMENT_FAILURE_BACKOFF": 30,
+    # An accepted initial access token registers one client only, unless the
+    # VALIDATE_INITIAL_ACCESS_TOKEN verdict says {"single_use": False}.
+    "INITIAL_ACCESS_TOKEN_SINGLE_USE": True,
+    # --- DPoP (RFC 9449) ---------------------------------------------------
+    # Proof algorithms accepted (asymmetric only), and a proof's greatest age
+    # in seconds (Better Auth's dpop.signingAlgorithms / proofMaxAgeSeconds).
+    "DPOP_SIGNING_ALGORITHMS": ["EdDSA", "ES256", "ES512", "PS256", "RS256"],
+    "DPOP_PROOF_MAX_AGE": 300,
+    # Require server nonces (§8, §9), which Better Auth does not send; a
+    # nonce stays valid for one to two of these periods, in seconds.
+    "DPOP_REQUIRE_NONCE": False,
+    "DPOP_NONCE_LIFETIME": 300,
+    # Public scheme://host the protected resources of this project are
+    # called at, for the htu check of their proofs; None: the issuer's.
+    "DPOP_RESOURCE_ORIGIN": None,
 }
 
 

@@ -4,8 +4,9 @@ The documents follow Better Auth's ``oauthAuthorizationServerMetadata`` and
 ``oauthProviderOpenIdConfigMetadata`` (oauth-provider surface §2), with one
 rule on top: only what this server implements is advertised (RFC 8414 §2,
 OIDC Discovery §3). An endpoint is listed only when its route is registered;
-DPoP, back-channel logout, ``private_key_jwt`` and pairwise subjects only
-when the module implementing them declared it (:mod:`.capabilities`).
+DPoP, back-channel logout, ``private_key_jwt``, pairwise subjects and
+client ID metadata documents only when the module implementing them
+declared it (:mod:`.capabilities`), the last also only when enabled.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from django.http import HttpRequest, HttpResponse
 from better_auth.api.registry import match
 from better_auth.api.router import render
 
-from . import capabilities
+from . import capabilities, extensions
 from .conf import issuer, section
 
 __all__ = [
     "CACHE_CONTROL",
+    "reserved_metadata_fields",
     "JWS_ALGS",
     "authorization_server_metadata",
     "claims_supported",
@@ -56,6 +58,55 @@ def _served(path: str, method: str = "POST") -> bool:
     return match(path, method) is not None
 
 
+# Fields of RFC 8414 §2, OIDC Discovery §3 and the registered extensions this
+# server fills itself; an extension may add fields, never replace these.
+RESERVED_FIELDS = frozenset(
+    {
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "jwks_uri",
+        "registration_endpoint",
+        "scopes_supported",
+        "response_types_supported",
+        "response_modes_supported",
+        "grant_types_supported",
+        "token_endpoint_auth_methods_supported",
+        "token_endpoint_auth_signing_alg_values_supported",
+        "service_documentation",
+        "ui_locales_supported",
+        "op_policy_uri",
+        "op_tos_uri",
+        "revocation_endpoint",
+        "revocation_endpoint_auth_methods_supported",
+        "revocation_endpoint_auth_signing_alg_values_supported",
+        "introspection_endpoint",
+        "introspection_endpoint_auth_methods_supported",
+        "introspection_endpoint_auth_signing_alg_values_supported",
+        "code_challenge_methods_supported",
+        "authorization_response_iss_parameter_supported",
+        "userinfo_endpoint",
+        "acr_values_supported",
+        "subject_types_supported",
+        "id_token_signing_alg_values_supported",
+        "claims_supported",
+        "claims_parameter_supported",
+        "end_session_endpoint",
+        "request_parameter_supported",
+        "request_uri_parameter_supported",
+        "prompt_values_supported",
+        "dpop_signing_alg_values_supported",
+        "backchannel_logout_supported",
+        "backchannel_logout_session_supported",
+        "client_id_metadata_document_supported",
+    }
+)
+
+
+def reserved_metadata_fields() -> frozenset[str]:
+    return RESERVED_FIELDS
+
+
 def _advertised(name: str) -> Any:
     advertised = section().ADVERTISED_METADATA or {}
     return advertised.get(name)
@@ -85,6 +136,7 @@ def _auth_methods(endpoints: dict[str, str]) -> dict[str, list[str]]:
     assertion = capabilities.is_supported("private_key_jwt")
     if assertion:
         secret_methods.append("private_key_jwt")
+    secret_methods.extend(extensions.auth_methods())
     # Public clients (PKCE, no secret) are always supported, so ``none`` is
     # listed even without open registration (Better Auth lists it only then);
     # RFC 7009 §2.1: public clients revoke their own tokens with client_id.
@@ -102,6 +154,12 @@ def _auth_methods(endpoints: dict[str, str]) -> dict[str, list[str]]:
 
 def _optional_features() -> dict[str, Any]:
     out: dict[str, Any] = {}
+    if (
+        capabilities.is_supported("client_id_metadata_document")
+        and section().CLIENT_ID_METADATA_DOCUMENTS
+    ):
+        # draft-ietf-oauth-client-id-metadata-document: URL client_ids work.
+        out["client_id_metadata_document_supported"] = True
     if capabilities.is_supported("dpop"):
         out["dpop_signing_alg_values_supported"] = list(DPOP_ALGS)
     if capabilities.is_supported("backchannel_logout"):
@@ -114,7 +172,7 @@ def authorization_server_metadata(request: HttpRequest | None = None) -> dict[st
     """The RFC 8414 §2 document, in Better Auth's field order."""
     cfg = section()
     iss = issuer(request)
-    grants = list(cfg.GRANT_TYPES)
+    grants = [*cfg.GRANT_TYPES, *extensions.grant_types()]
     scopes = _advertised("scopes_supported") or list(cfg.SCOPES)
     endpoints = _endpoint_urls(iss)
     return {
@@ -128,6 +186,7 @@ def authorization_server_metadata(request: HttpRequest | None = None) -> dict[st
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": True,
         **_optional_features(),
+        **extensions.metadata_fields(iss),
     }
 
 

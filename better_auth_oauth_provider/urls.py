@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.urls import re_path
 
 from . import views
+from .resource_server.metadata import protected_resource_metadata_view
 
 __all__ = ["urlpatterns", "well_known"]
 
@@ -27,6 +28,12 @@ well_known = [
         r"^\.well-known/openid-configuration(?P<issuer_path>/.*)?$",
         views.openid_configuration_view,
         name="openid_configuration",
+    ),
+    # RFC 9728 §3.1: the metadata of the resources this project serves.
+    re_path(
+        r"^\.well-known/oauth-protected-resource(?P<resource_path>/.*)?$",
+        protected_resource_metadata_view,
+        name="oauth_protected_resource_metadata",
     ),
 ]
 

@@ -12,6 +12,7 @@ __all__ = ["ENDPOINT_MODULES", "load_endpoints"]
 ENDPOINT_MODULES = (
     "better_auth_oauth_provider.api.discovery",
     "better_auth_oauth_provider.api.clients",
+    "better_auth_oauth_provider.api.resources",
     "better_auth_oauth_provider.api.consents",
     "better_auth_oauth_provider.api.register",
     "better_auth_oauth_provider.api.authorize",

@@ -8,17 +8,29 @@ access token (RFC 7591 §3, ``Authorization: Bearer``, accepted by the
 ``VALIDATE_INITIAL_ACCESS_TOKEN`` hook); or open registration with
 ``ALLOW_UNAUTHENTICATED_CLIENT_REGISTRATION``, where the
 ``client_credentials`` grant is refused. Every answer is ``no-store``.
+
+An initial access token is single use unless the hook says otherwise
+(``INITIAL_ACCESS_TOKEN_SINGLE_USE``; a verdict ``{"single_use": False}``
+keeps one token reusable): it is recorded with the suite's seen-once store
+after the metadata validated and in the transaction that creates the
+client, so a refused registration does not spend it and two concurrent
+registrations with one token cannot both succeed.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.db import transaction
+
+from better_auth import clock
 from better_auth.api.context import JSON, Context
 from better_auth.api.registry import endpoint
 from better_auth.services.sessions import SessionContext, get_session
+from better_auth.storage.replay import first_use
 
 from ..conf import hook, section
 from ..errors import (
@@ -37,6 +49,9 @@ logger = logging.getLogger(__name__)
 __all__: list[str] = []
 
 AUTH_REQUIRED = "Authentication required for client registration"
+# How long a spent initial access token is remembered when the hook gives
+# no expiry of its own.
+SPENT_TOKEN_MEMORY = timedelta(days=365)
 
 
 def _initial_access_token(ctx: Context) -> str | None:
@@ -69,6 +84,24 @@ class _Registrant:
     owner: Any = None
     reference: str | None = None
     authenticated: bool = True
+    # A single-use initial access token to spend, and until when.
+    spend: tuple[str, datetime] | None = None
+
+
+def _spend_until(verdict: Any) -> datetime:
+    """The verdict's ``expires_at`` (epoch seconds or datetime), or a year."""
+    expires = verdict.get("expires_at") if isinstance(verdict, dict) else None
+    if isinstance(expires, datetime):
+        return expires
+    if isinstance(expires, (int, float)) and not isinstance(expires, bool):
+        return datetime.fromtimestamp(expires, tz=UTC)
+    return clock.now() + SPENT_TOKEN_MEMORY
+
+
+def _single_use(verdict: Any) -> bool:
+    if isinstance(verdict, dict) and "single_use" in verdict:
+        return bool(verdict["single_use"])
+    return bool(section().INITIAL_ACCESS_TOKEN_SINGLE_USE)
 
 
 def _session_registrant(ctx: Context, current: SessionContext) -> _Registrant:
@@ -104,9 +137,10 @@ def _token_registrant(ctx: Context, token: str) -> _Registrant:
         raise ServerError("initial access token validation failed") from None
     if verdict is False or verdict is None:
         raise _refused_token()
+    spend = (token, _spend_until(verdict)) if _single_use(verdict) else None
     if isinstance(verdict, dict) and verdict.get("reference_id"):
-        return _Registrant(reference=str(verdict["reference_id"]))
-    return _Registrant()
+        return _Registrant(reference=str(verdict["reference_id"]), spend=spend)
+    return _Registrant(spend=spend)
 
 
 def _registrant(ctx: Context) -> _Registrant | None:
@@ -139,11 +173,22 @@ def register(ctx: Context) -> JSON:
         kind = "array" if isinstance(metadata, list) else type(metadata).__name__
         raise InvalidClientMetadata(f"Invalid input: expected object, received {kind}")
     metadata = {k: v for k, v in metadata.items() if k != "client_credentials_scopes"}
-    app, secret = service.create_client(
-        metadata,
-        owner=registrant.owner,
-        reference_id=registrant.reference,
-        dynamic=True,
-        authenticated=registrant.authenticated,
-    )
+    if registrant.spend is not None:
+        # Refuse bad metadata before the token is spent.
+        service.normalize_metadata(
+            metadata, dynamic=True, authenticated=registrant.authenticated
+        )
+    with transaction.atomic():
+        if registrant.spend is not None:
+            token, until = registrant.spend
+            if not first_use("oauth_initial_access_token", token, until):
+                logger.warning("initial access token presented again")
+                raise _refused_token()
+        app, secret = service.create_client(
+            metadata,
+            owner=registrant.owner,
+            reference_id=registrant.reference,
+            dynamic=True,
+            authenticated=registrant.authenticated,
+        )
     return JSON(service.client_json(app, secret=secret), 201, dict(NO_STORE_HEADERS))

@@ -6,6 +6,10 @@ answers it, before anything else). Every answer, errors included, carries
 may appear twice (§3.2); ``resource`` is the one repeatable parameter
 (RFC 8707 §2). Unsupported grant types are refused before any credential
 is looked at (surface §1.6).
+
+A ``DPoP`` header is checked by the grant once it knows which key, if any,
+the code or refresh token is bound to (RFC 9449 §5); with server nonces
+on, every answer carries a fresh ``DPoP-Nonce`` (§8.2).
 """
 
 from __future__ import annotations
@@ -16,10 +20,17 @@ from typing import Any
 from better_auth.api.context import JSON, Context
 from better_auth.api.registry import endpoint
 
+from .. import extensions
 from ..conf import section
-from ..errors import NO_STORE_HEADERS, InvalidRequest, UnsupportedGrantType
+from ..errors import (
+    NO_STORE_HEADERS,
+    InvalidRequest,
+    OAuthError,
+    UnsupportedGrantType,
+)
 from ..oauth.client_auth import AuthenticatedClient, authenticate_client, check_grant
 from ..oauth.form_params import form_values, single_values
+from ..services.dpop import nonce_headers, token_binder
 from ..services.grants import client_credentials_grant, exchange_code, refresh_grant
 from ._common import form_only
 
@@ -69,6 +80,7 @@ def _refresh(
         scope=params["scope"],
         resources=_resources(form),
         authenticate=_authenticator(ctx, form, None),
+        dpop=token_binder(ctx.request),
     )
 
 
@@ -80,9 +92,24 @@ def _grant(
     if grant_type == "refresh_token":
         return _refresh(ctx, form, params)
     authenticate = _authenticator(ctx, form, grant_type)
+    handler = extensions.grant_handler(grant_type or "")
+    if handler is not None:
+        return handler(
+            extensions.TokenRequest(
+                grant_type=grant_type or "",
+                form=form,
+                params=params,
+                resources=_resources(form),
+                authenticate=authenticate,
+                request=ctx.request,
+            )
+        )
     if grant_type == "client_credentials":
         return client_credentials_grant(
-            authenticate(), scope=params["scope"], resources=_resources(form)
+            authenticate(),
+            scope=params["scope"],
+            resources=_resources(form),
+            dpop=token_binder(ctx.request),
         )
     return exchange_code(
         code=params["code"],
@@ -90,6 +117,7 @@ def _grant(
         code_verifier=params["code_verifier"],
         resources=_resources(form),
         authenticate=authenticate,
+        dpop=token_binder(ctx.request),
     )
 
 
@@ -104,10 +132,16 @@ def token(ctx: Context) -> JSON:
         # Better Auth's schema error for a body-less request (transcript
         # A/token-missing-grant).
         raise InvalidRequest("Invalid input: expected object, received undefined")
-    params = single_values(form, TOKEN_PARAMS)
+    params = single_values(form, (*TOKEN_PARAMS, *extensions.grant_params()))
     grant_type = params["grant_type"]
     if not grant_type:
         raise InvalidRequest("grant_type is required")
-    if grant_type not in SUPPORTED_GRANTS or grant_type not in section().GRANT_TYPES:
+    builtin = grant_type in SUPPORTED_GRANTS and grant_type in section().GRANT_TYPES
+    if not builtin and extensions.grant_handler(grant_type) is None:
         raise UnsupportedGrantType(f"unsupported grant_type {grant_type}")
-    return JSON(_grant(ctx, form, params), 200, dict(NO_STORE_HEADERS))
+    try:
+        body = _grant(ctx, form, params)
+    except OAuthError as error:
+        error.headers.update(nonce_headers())
+        raise
+    return JSON(body, 200, {**NO_STORE_HEADERS, **nonce_headers()})

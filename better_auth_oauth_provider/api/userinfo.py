@@ -6,10 +6,21 @@ form-encoded ``access_token`` (§2.2); both at once is refused (§2: one
 method per request). A missing token is 401 ``invalid_request``; a bad,
 expired, revoked or session-less one is 401 ``invalid_token`` with the
 ``WWW-Authenticate`` challenge (RFC 6750 §3.1). A session cookie is not an
-access token (transcript ``A/userinfo-session-cookie-only``).
+access token (transcript ``A/userinfo-session-cookie-only``). A JWT access
+token is accepted when the UserInfo endpoint is one of its audiences
+(RFC 9068 §4: a resource server checks ``aud``; surface §4 rule 9).
+
+A DPoP-bound token (``cnf.jkt``, or the thumbprint stored with an opaque
+one) is accepted only on the ``DPoP`` scheme with a proof by its key for
+this request carrying ``ath`` (RFC 9449 §7.1); a refused proof is 401 with
+a ``WWW-Authenticate: DPoP`` challenge (and ``use_dpop_nonce`` plus a
+``DPoP-Nonce`` when nonces are on, §9). The ``DPoP`` scheme with a bearer
+token is ``invalid_token``, as in Better Auth.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.http import HttpRequest
 
@@ -19,12 +30,15 @@ from better_auth.api.registry import endpoint
 
 from ..errors import NO_STORE_HEADERS, InvalidRequest, InvalidScope, InvalidToken
 from ..oauth.form_params import form_values, single_value
+from ..services.access_tokens import looks_like_jwt, validate_jwt_access_token
+from ..services.dpop import nonce_headers, verify_resource_proof
 from ..services.introspection import (
     context_of,
     find_access_token,
     token_is_active,
 )
-from ..services.userinfo import userinfo_claims
+from ..services.resources import userinfo_resource
+from ..services.userinfo import claims_for, userinfo_claims
 from ._common import form_only
 
 __all__: list[str] = []
@@ -50,6 +64,48 @@ def _presented(request: HttpRequest) -> tuple[str, str]:
     return scheme.lower(), value.strip()
 
 
+def _enforce_binding(
+    request: HttpRequest, scheme: str, value: str, jkt: str
+) -> dict[str, str]:
+    """RFC 9449 §7.1 for one request; the extra headers of the answer."""
+    if jkt and scheme != "dpop":
+        raise InvalidToken(DPOP_REQUIRED)
+    if scheme != "dpop":
+        return {}
+    if not jkt:
+        raise InvalidToken()
+    verify_resource_proof(request, access_token=value, jkt=jkt)
+    return nonce_headers()
+
+
+def _jwt_userinfo(request: HttpRequest, scheme: str, value: str) -> JSON:
+    """UserInfo for a JWT access token: by its scopes only (surface §7)."""
+    found = validate_jwt_access_token(value)
+    if found is None or userinfo_resource() not in found.audience:
+        raise InvalidToken()
+    extra = _enforce_binding(request, scheme, value, found.jkt)
+    sub = found.claims["sub"]
+    if sub == found.application.client_id:
+        raise InvalidToken()  # a client_credentials token has no user
+    user = _user(sub)
+    if user is None or not user.is_active:
+        raise InvalidToken()
+    if "openid" not in found.scopes:
+        raise InvalidScope("Missing required scope")
+    body = claims_for(user, found.application, found.scopes)
+    return JSON(body, 200, {**NO_STORE_HEADERS, **extra})
+
+
+def _user(sub: str) -> Any:
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import ValidationError
+
+    try:
+        return get_user_model().objects.filter(pk=sub).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
 form_only("/oauth2/userinfo")
 
 
@@ -60,18 +116,16 @@ def userinfo(ctx: Context) -> JSON:
     if scheme not in ("", "bearer", "dpop"):
         raise InvalidToken()
     now = clock.now()
+    if looks_like_jwt(value):
+        return _jwt_userinfo(ctx.request, scheme, value)
     token = find_access_token(value, now)
     if token is None or token.user is None or not token_is_active(token, now):
         raise InvalidToken()
     context = context_of(token)
-    bound = bool(context is not None and context.dpop_jkt)
-    if bound and scheme != "dpop":
-        raise InvalidToken(DPOP_REQUIRED)
-    if scheme == "dpop":
-        # SPEC-GAP(RFC 9449 §7.1): DPoP proofs are not verified here, so a
-        # DPoP-scheme request cannot be accepted.
-        raise InvalidToken()
+    jkt = context.dpop_jkt if context is not None else ""
+    extra = _enforce_binding(ctx.request, scheme, value, jkt)
     if "openid" not in token.scope.split():
         raise InvalidScope("Missing required scope")
     requested = context.requested_userinfo_claims if context is not None else []
-    return JSON(userinfo_claims(token, requested or []), 200, dict(NO_STORE_HEADERS))
+    body = userinfo_claims(token, requested or [])
+    return JSON(body, 200, {**NO_STORE_HEADERS, **extra})

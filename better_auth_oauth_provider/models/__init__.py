@@ -3,12 +3,16 @@
 from .client import AUTH_METHODS, ClientProfile
 from .consent import Consent
 from .context import AccessTokenContext, GrantContext, RefreshTokenContext
+from .resource import SIGNING_ALGORITHMS, ClientResource, Resource
 
 __all__ = [
     "AUTH_METHODS",
+    "SIGNING_ALGORITHMS",
     "AccessTokenContext",
+    "ClientResource",
     "ClientProfile",
     "Consent",
     "GrantContext",
     "RefreshTokenContext",
+    "Resource",
 ]

@@ -3,8 +3,10 @@
 RFC 6749 §2.3.1: ``client_secret_basic`` (HTTP Basic with the client id
 and secret each ``application/x-www-form-urlencoded``-encoded before
 base64), ``client_secret_post`` (both in the form body), and ``none``
-(public clients send only ``client_id``). A request may use one method only
-(§2.3) and no parameter more than once (§3.2).
+(public clients send only ``client_id``), and ``private_key_jwt`` (RFC 7523
+§2.2, a JWT the client signs with its own key, :mod:`.client_assertion`).
+A request may use one method only (§2.3; two is ``invalid_request``, §5.2)
+and no parameter more than once (§3.2).
 
 Error semantics are Better Auth's ``extractClientCredentials`` /
 ``validateClientCredentials`` (oauth-provider surface §1.6): an attempt
@@ -26,11 +28,21 @@ from urllib.parse import unquote_plus
 from django.http import HttpRequest
 
 from better_auth import clock
+from better_auth.conf import auth_settings
 
+from .. import extensions
+from ..conf import issuer, section
 from ..errors import InvalidClient, InvalidRequest, InvalidScope, UnauthorizedClient
 from ..models import ClientProfile
+from ..services.client_jwks import client_key_set
 from ..services.client_lookup import get_client, profile_of
 from ..services.client_secrets import verify_client_secret
+from .client_assertion import (
+    JWT_BEARER,
+    assertion_client_id,
+    consume_assertion,
+    verify_assertion,
+)
 from .form_params import form_values, single_value
 
 logger = logging.getLogger(__name__)
@@ -59,7 +71,7 @@ class AuthenticatedClient:
 
     application: Any
     profile: ClientProfile
-    # "client_secret_basic", "client_secret_post" or "none".
+    # "client_secret_basic", "client_secret_post", "private_key_jwt" or "none".
     method: str
 
     @property
@@ -78,6 +90,7 @@ class _Presented:
     client_id: str
     secret: str | None
     method: str
+    assertion: str | None = None
 
 
 def _basic_failure(description: str) -> InvalidClient:
@@ -124,6 +137,22 @@ def _from_header(header: str, body_id: str | None) -> _Presented:
     return _Presented(client_id, secret, "client_secret_basic")
 
 
+def _from_assertion(
+    assertion: str | None, assertion_type: str | None, body_id: str | None
+) -> _Presented:
+    """RFC 7521 §4.2: both parameters, the JWT bearer type, one client."""
+    if not (assertion and assertion_type):
+        raise InvalidClient(
+            "client_assertion and client_assertion_type are both required"
+        )
+    if assertion_type != JWT_BEARER:
+        raise InvalidClient("unsupported client_assertion_type")
+    client_id = assertion_client_id(assertion)
+    if body_id is not None and body_id != client_id:
+        raise InvalidClient("client_id does not match the client assertion")
+    return _Presented(client_id, None, "private_key_jwt", assertion)
+
+
 def _presented(request: HttpRequest, values: Mapping[str, list[str]]) -> _Presented:
     """Which method the request uses, refusing mixed or unsupported ones (§2.3)."""
     body_id = single_value(values, "client_id")
@@ -136,11 +165,7 @@ def _presented(request: HttpRequest, values: Mapping[str, list[str]]) -> _Presen
     if (header and (body_secret or assertion)) or (body_secret and assertion):
         raise InvalidRequest("A request must use only one client authentication method")
     if assertion or assertion_type:
-        if not (assertion and assertion_type):
-            raise InvalidClient(
-                "client_assertion and client_assertion_type are both required"
-            )
-        raise InvalidClient("unsupported client_assertion_type")
+        return _from_assertion(assertion, assertion_type, body_id)
     if header:
         return _from_header(header, body_id)
     if body_secret is not None:
@@ -152,8 +177,39 @@ def _presented(request: HttpRequest, values: Mapping[str, list[str]]) -> _Presen
     raise InvalidClient(MISSING_CREDENTIALS, status=401)
 
 
-def _verify(application: Any, presented: _Presented) -> AuthenticatedClient:
-    """The registered method must be the one used, and the secret must match."""
+def _audiences(request: HttpRequest) -> list[str]:
+    """RFC 7523 §3 item 3: the issuer, or the URL of the endpoint called."""
+    iss = issuer(request)
+    base = auth_settings.BASE_PATH.rstrip("/")
+    path = request.path
+    if base and path.startswith(base + "/"):
+        path = path[len(base) :]
+    return [iss, iss + path.rstrip("/")]
+
+
+def _verify_assertion(
+    profile: ClientProfile, presented: _Presented, request: HttpRequest
+) -> None:
+    cfg = section()
+    claims = verify_assertion(
+        presented.assertion or "",
+        client_id=presented.client_id,
+        keys=lambda refresh: client_key_set(profile, refresh=refresh),
+        audiences=_audiences(request),
+        leeway=int(cfg.CLIENT_ASSERTION_LEEWAY),
+    )
+    consume_assertion(
+        claims,
+        namespace=f"private_key_jwt:{presented.client_id}",
+        max_lifetime=int(cfg.CLIENT_ASSERTION_MAX_LIFETIME),
+        leeway=int(cfg.CLIENT_ASSERTION_LEEWAY),
+    )
+
+
+def _verify(
+    application: Any, presented: _Presented, request: HttpRequest
+) -> AuthenticatedClient:
+    """The registered method must be the one used, and its proof must hold."""
     method = presented.method
     profile = profile_of(application)
     if profile.disabled:
@@ -163,7 +219,9 @@ def _verify(application: Any, presented: _Presented) -> AuthenticatedClient:
         raise _failure(
             method, f"client registered for {registered} cannot use {method}"
         )
-    if method != "none":
+    if method == "private_key_jwt":
+        _verify_assertion(profile, presented, request)
+    elif method != "none":
         if not verify_client_secret(application, presented.secret):
             logger.info("client %s presented an invalid secret", presented.client_id)
             raise _failure(method, "invalid client_secret")
@@ -171,6 +229,35 @@ def _verify(application: Any, presented: _Presented) -> AuthenticatedClient:
         if expires_at and expires_at <= clock.now().timestamp():
             raise _failure(method, "client_secret has expired")
     return AuthenticatedClient(application, profile, method)
+
+
+def _extension_client(
+    request: HttpRequest, values: Mapping[str, list[str]]
+) -> AuthenticatedClient | None:
+    """A client authenticated by a method an extension registered (mTLS, ...).
+
+    Each method says whether the request uses it (None: not this one); the
+    client must be registered for the method that recognised it.
+    """
+    for name in extensions.auth_methods():
+        handler = extensions.auth_method(name)
+        if handler is None:
+            continue
+        application = handler(
+            extensions.ClientAuthRequest(
+                form=values, headers=dict(request.headers), request=request
+            )
+        )
+        if application is None:
+            continue
+        profile = profile_of(application)
+        if profile.disabled:
+            raise InvalidClient("client is disabled")
+        registered = profile.token_endpoint_auth_method or "client_secret_basic"
+        if registered != name:
+            raise InvalidClient(f"client registered for {registered} cannot use {name}")
+        return AuthenticatedClient(application, profile, name)
+    return None
 
 
 def authenticate_client(
@@ -190,6 +277,11 @@ def authenticate_client(
     the lookup when its ``client_id`` is the one presented.
     """
     values = form_values(request) if form is None else form
+    extended = _extension_client(request, values)
+    if extended is not None:
+        if require_credentials and extended.method == "none":
+            raise InvalidClient(MISSING_CREDENTIALS, status=401)
+        return extended
     presented = _presented(request, values)
     if require_credentials and presented.method == "none":
         raise InvalidClient(MISSING_CREDENTIALS, status=401)
@@ -199,7 +291,7 @@ def authenticate_client(
         application = get_client(presented.client_id)
     if application is None:
         raise _failure(presented.method, "invalid client")
-    return _verify(application, presented)
+    return _verify(application, presented, request)
 
 
 def check_grant(client: AuthenticatedClient, grant_type: str) -> None:

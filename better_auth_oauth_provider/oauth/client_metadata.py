@@ -16,8 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from .. import capabilities
+from better_auth.conf import auth_settings
+from better_auth.security.ssrf import classify_host
+
+from .. import capabilities, extensions
 from ..conf import section
 from ..errors import InvalidClientMetadata, InvalidRedirectUri, InvalidTarget
 from ..models import AUTH_METHODS
@@ -164,7 +168,8 @@ def _auth_method(data: Mapping[str, Any]) -> str:
         raise InvalidClientMetadata(
             "token_endpoint_auth_method private_key_jwt is not supported"
         )
-    if method not in AUTH_METHODS and method != "private_key_jwt":
+    known = method in AUTH_METHODS or method == "private_key_jwt"
+    if not known and extensions.auth_method(method) is None:
         raise InvalidClientMetadata(f"unsupported token_endpoint_auth_method {method}")
     return method
 
@@ -186,7 +191,7 @@ def _grant_types(data: Mapping[str, Any]) -> list[str]:
         raise InvalidClientMetadata(
             "grant_types: Too small: expected array to have >=1 items"
         )
-    supported = list(section().GRANT_TYPES)
+    supported = [*section().GRANT_TYPES, *extensions.grant_types()]
     for grant in grants:
         if grant not in supported:
             raise InvalidClientMetadata(f"unsupported grant_type {grant}")
@@ -289,6 +294,31 @@ def _key_fields(data: Mapping[str, Any], method: str) -> dict[str, Any]:
     return {"jwks": stored, "jwks_uri": jwks_uri or ""}
 
 
+def _backchannel_logout_uri(value: str) -> None:
+    """Back-Channel Logout §2.2: an absolute URI without a fragment.
+
+    It must be a public https endpoint (the server calls it), except that
+    ``http`` or ``https`` on a loopback host is accepted while the outbound
+    guard allows loopback (``OUTBOUND.ALLOW_LOOPBACK``, for development).
+    """
+    name = "backchannel_logout_uri"
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+    except ValueError:
+        raise InvalidClientMetadata(f"{name} must be a public https URL") from None
+    loopback = classify_host(host) in ("loopback", "localhost") if host else False
+    if loopback and auth_settings.OUTBOUND.ALLOW_LOOPBACK:
+        if (
+            parts.scheme in ("http", "https")
+            and "#" not in value
+            and "@" not in parts.netloc
+        ):
+            return
+        raise InvalidClientMetadata(f"{name} must be an absolute URL without fragment")
+    check_server_endpoint(value, name)
+
+
 def _capability_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     """Pairwise subjects, back-channel logout and DPoP, only when implemented."""
     subject_type = data.get("subject_type") or ""
@@ -299,7 +329,7 @@ def _capability_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     if data.get("backchannel_logout_uri"):
         if not capabilities.is_supported("backchannel_logout"):
             raise InvalidClientMetadata("back-channel logout is not supported")
-        check_server_endpoint(data["backchannel_logout_uri"], "backchannel_logout_uri")
+        _backchannel_logout_uri(data["backchannel_logout_uri"])
     dpop_bound = data.get("dpop_bound_access_tokens", False)
     if not isinstance(dpop_bound, bool):
         raise InvalidClientMetadata("dpop_bound_access_tokens must be a boolean")

@@ -68,12 +68,12 @@ from ..oauth.claims import (
 from ..oauth.pkce import pkce_requirement
 from ..oauth.prompt import parse_prompt, within_max_age
 from ..oauth.redirect_uris import find_registered
-from ..oauth.resource_indicators import check_resources
 from ..oauth.scopes import check_scopes
 from . import consent as consents
 from .authorization_codes import issue_code
 from .authorization_redirects import page_redirect, route_error
 from .client_lookup import client_scopes, get_client, profile_of
+from .resources import resolve_resource_policy
 
 logger = logging.getLogger(__name__)
 security_log = logging.getLogger("better_auth.security.oauth_authorize")
@@ -214,7 +214,7 @@ def _step_resources(flow: _Flow) -> None:
     flow.resources = resource_list(flow.query.get("resource"))
     if flow.resources:
         try:
-            check_resources(flow.resources, flow.scopes, flow.iss)
+            resolve_resource_policy(flow.resources, flow.app, flow.scopes, iss=flow.iss)
         except OAuthError as refused:
             raise flow.refuse(refused) from None
 

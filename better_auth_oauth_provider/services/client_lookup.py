@@ -3,7 +3,9 @@
 A client is django-oauth-toolkit's ``Application`` plus the provider's
 ``ClientProfile`` (the RFC 7591 metadata DOT lacks). Both come back from one
 query; an application created through DOT's own admin or API gets a
-profile matching its DOT fields the first time it is looked up.
+profile matching its DOT fields the first time it is looked up. A
+``client_id`` that is a client ID metadata document URL may resolve to a
+client made from that document (:mod:`.client_metadata_documents`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from oauth2_provider.models import get_application_model
 
 from ..conf import section
 from ..models import ClientProfile
+from . import client_metadata_documents
 
 __all__ = ["Application", "client_scopes", "get_client", "profile_of"]
 
@@ -37,6 +40,10 @@ def get_client(client_id: str | None) -> Any | None:
     )
     if app is not None:
         profile_of(app)
+    if "://" in client_id:
+        # Also for a stored document client when the feature is off: that
+        # row must then fail closed.
+        app = client_metadata_documents.resolve(client_id, app)
     return app
 
 

@@ -23,6 +23,7 @@ import jwt
 
 from better_auth.keys import get_signing_key, sign_jwt
 
+from .. import extensions
 from ..conf import hook, issuer, section
 from ..errors import ServerError
 from ..oauth.claims import ACR
@@ -94,11 +95,20 @@ def public_claims(
 
 
 def _custom_claims(user: Any, client: Any, scopes: list[str]) -> dict[str, Any]:
+    """Extension claims, then the project's hook; neither sets a reserved one."""
+    context = {"user": user, "scopes": scopes, "client": client}
+    claims = public_claims(
+        extensions.claims_for("id_token", context),
+        RESERVED_ID_TOKEN_CLAIMS,
+        "an extension",
+    )
     custom = hook("CUSTOM_ID_TOKEN_CLAIMS")
-    if custom is None:
-        return {}
-    extra = custom({"user": user, "scopes": scopes, "client": client})
-    return public_claims(extra, RESERVED_ID_TOKEN_CLAIMS, "CUSTOM_ID_TOKEN_CLAIMS")
+    if custom is not None:
+        extra = custom(context)
+        claims.update(
+            public_claims(extra, RESERVED_ID_TOKEN_CLAIMS, "CUSTOM_ID_TOKEN_CLAIMS")
+        )
+    return claims
 
 
 def issue_id_token(

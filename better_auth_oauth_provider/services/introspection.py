@@ -1,9 +1,14 @@
-"""Token introspection (RFC 7662) of the provider's opaque tokens.
+"""Token introspection (RFC 7662) of the provider's tokens.
 
-Only the client a token was issued to learns about it; for anyone else, and
-for every unknown, expired, revoked or session-less token, the answer is
+Only the client a token was issued to learns about it, or, for a token
+meant for resource servers, a client linked to one of them (the resource
+server itself, RFC 7662 §2.1; surface §8); for anyone else, and for every
+unknown, expired, revoked, forged or session-less token, the answer is
 ``{"active": false}`` and nothing more (RFC 7662 §2.2 SHOULD NOT disclose
-why). ``token_type_hint`` only orders the search: a wrong hint still finds
+why). JWT access tokens are verified locally
+(:func:`.access_tokens.validate_jwt_access_token`); their answer is their
+payload, frozen at issuance, while an opaque token's custom claims are
+derived again. ``token_type_hint`` only orders the search: a wrong hint still finds
 the token (§2.1; Better Auth answers inactive there, the RFC wins). Member
 names and order are Better Auth's (surface §8, transcript
 ``A/introspect-*``).
@@ -180,20 +185,40 @@ def _subject(row: Any) -> str:
 
 
 def _custom_claims(row: Any, scopes: list[str]) -> dict[str, Any]:
+    """Hook claims < the resources' current ``custom_claims`` (surface §8)."""
+    from .resources import resource_custom_claims
+
+    resources = list(row.resource or [])
+    out: dict[str, Any] = {}
     custom = hook("CUSTOM_ACCESS_TOKEN_CLAIMS")
-    if custom is None:
-        return {}
-    extra = custom(
-        {
-            "user": row.user,
-            "scopes": scopes,
-            "client": row.application,
-            "resources": list(row.resource or []),
-        }
+    if custom is not None:
+        extra = custom(
+            {
+                "user": row.user,
+                "scopes": scopes,
+                "client": row.application,
+                "resources": resources,
+            }
+        )
+        out = public_claims(
+            extra, RESERVED_ACCESS_TOKEN_CLAIMS, "CUSTOM_ACCESS_TOKEN_CLAIMS"
+        )
+    out.update(
+        public_claims(
+            resource_custom_claims(resources),
+            RESERVED_ACCESS_TOKEN_CLAIMS,
+            "resource custom_claims",
+        )
     )
-    return public_claims(
-        extra, RESERVED_ACCESS_TOKEN_CLAIMS, "CUSTOM_ACCESS_TOKEN_CLAIMS"
-    )
+    return out
+
+
+def _confirmation(body: dict[str, Any], ctx: Any) -> None:
+    """``token_type`` and, for a DPoP-bound row, ``cnf`` (RFC 9449 §6.2)."""
+    jkt = getattr(ctx, "dpop_jkt", "") if ctx is not None else ""
+    body["token_type"] = "DPoP" if jkt else "Bearer"
+    if jkt:
+        body["cnf"] = {"jkt": jkt}
 
 
 def _access_token_body(row: Any, now: datetime) -> dict[str, Any]:
@@ -216,8 +241,8 @@ def _access_token_body(row: Any, now: datetime) -> dict[str, Any]:
         exp=int(row.expires.timestamp()),
         iat=int(row.created.timestamp()),
         scope=row.scope,
-        token_type="Bearer",
     )
+    _confirmation(body, ctx)
     return body
 
 
@@ -241,20 +266,53 @@ def _refresh_token_body(row: Any, now: datetime) -> dict[str, Any] | None:
         body["exp"] = int(ctx.expires_at.timestamp())
     # The refresh token's own scope: the grant's, which a narrowing
     # refresh does not shrink (RFC 6749 §6).
-    body.update(
-        iat=int(row.created.timestamp()),
-        scope=ctx.scope,
-        token_type="Bearer",
-    )
+    body.update(iat=int(row.created.timestamp()), scope=ctx.scope)
+    _confirmation(body, ctx)
     return body
+
+
+def _may_see(client: AuthenticatedClient, issuer_pk: Any, resources: list) -> bool:
+    """The issuing client, or one linked to a resource the token is for."""
+    from .resources import linked_to_any
+
+    if issuer_pk == client.application.pk:
+        return True
+    return linked_to_any(client.application.pk, resources)
+
+
+def _jwt_body(client: AuthenticatedClient, value: str, now: datetime) -> dict:
+    """A JWT access token's answer: its payload, when still accepted."""
+    from .access_tokens import validate_jwt_access_token
+
+    found = validate_jwt_access_token(value, now)
+    if found is None or not _may_see(client, found.application.pk, found.resources):
+        return dict(INACTIVE)
+    body = {"active": True, **found.claims}
+    body["client_id"] = found.application.client_id
+    body["token_type"] = "DPoP" if found.jkt else "Bearer"
+    return body
+
+
+def _opaque_resources_exist(row: Any) -> bool:
+    """Deleting a resource deactivates the tokens for it (surface §4)."""
+    from .resources import existing_identifiers
+
+    resources = set(row.resource or [])
+    return not resources or existing_identifiers(resources) == resources
 
 
 def introspect(
     client: AuthenticatedClient, token: str, hint: str | None = None
 ) -> dict[str, Any]:
     """The RFC 7662 §2.2 response for ``token`` as seen by ``client``."""
+    from .access_tokens import looks_like_jwt
+
     now = clock.now()
     value = _strip_scheme(token)
+    if looks_like_jwt(value):
+        # Opaque values never contain dots: a JWT is answered from its
+        # signature alone, whatever the hint (RFC 7662 §2.1).
+        return _jwt_body(client, value, now)
     order = ("refresh_token", "access_token")
     if hint != "refresh_token":
         order = order[::-1]
@@ -263,9 +321,9 @@ def introspect(
             row = find_access_token(value, now)
             if row is None:
                 continue
-            if row.application_id != client.application.pk:
+            if not _may_see(client, row.application_id, list(row.resource or [])):
                 return dict(INACTIVE)
-            if not token_is_active(row, now):
+            if not token_is_active(row, now) or not _opaque_resources_exist(row):
                 return dict(INACTIVE)
             return _access_token_body(row, now)
         row = find_refresh_token(value, now)

@@ -6,7 +6,12 @@
   for unknown tokens; here the RFC wins). ``token_type_hint`` only orders
   the search (§2.1). Revoking a refresh token invalidates every token of
   its grant (§2.1 SHOULD); revoking an access token leaves the refresh
-  token usable, as Better Auth does.
+  token usable, as Better Auth does. A JWT access token has no row to
+  revoke: it stays valid until it expires, and the answer is still 200
+  (RFC 7009 §2.2 lets a server not revoke a token type; Better Auth answers
+  400 ``unsupported_token_type`` there). Revoking the refresh token it came
+  with still ends the grant, and ending the session (``sid``) deactivates it
+  at introspection and UserInfo.
 - :func:`revoke_code_lineage` removes what a replayed authorization code
   issued (RFC 6749 §4.1.2, §10.5).
 - :func:`delete_family` removes a refresh-token lineage whose rotated token
@@ -124,7 +129,15 @@ def revoke(client: AuthenticatedClient, token: str, hint: str | None) -> None:
     RFC 7009 §2.1: the hint says where to look first and the search then
     extends to the other type; an unknown hint is ignored.
     """
+    from .access_tokens import looks_like_jwt
+
     now = clock.now()
+    if looks_like_jwt(token):
+        logger.info(
+            "client %s asked to revoke a JWT access token; it lives until it expires",
+            client.client_id,
+        )
+        return
     order = TOKEN_TYPES[::-1] if hint == "refresh_token" else TOKEN_TYPES
     for kind in order:
         if kind == "access_token":

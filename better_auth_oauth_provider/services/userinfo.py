@@ -4,7 +4,9 @@ Better Auth 1.7's rules (surface §7): ``sub`` always; ``profile`` gives
 ``name``, ``picture``, ``given_name`` and ``family_name`` (the name split at
 its last space); ``email`` gives ``email`` and ``email_verified``. A claim
 named in the authorization request's ``claims.userinfo`` (OIDC Core §5.5)
-is returned even without its scope. Undefined values are omitted.
+is returned even without its scope, for opaque access tokens only: a JWT
+access token is answered by its scopes alone, as Better Auth does.
+Undefined values are omitted.
 ``CUSTOM_USERINFO_CLAIMS`` may add or override claims, but ``sub`` stays
 the subject of the token.
 """
@@ -16,7 +18,7 @@ from typing import Any
 
 from ..conf import hook
 
-__all__ = ["SCOPE_CLAIMS", "standard_claims", "userinfo_claims"]
+__all__ = ["SCOPE_CLAIMS", "claims_for", "standard_claims", "userinfo_claims"]
 
 SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
     "profile": ("name", "picture", "given_name", "family_name"),
@@ -55,15 +57,19 @@ def standard_claims(
     return out
 
 
-def userinfo_claims(token: Any, requested: Iterable[str] = ()) -> dict[str, Any]:
-    """The UserInfo response for an active access token row."""
-    scopes = token.scope.split()
-    claims = standard_claims(token.user, scopes, requested)
+def claims_for(
+    user: Any, client: Any, scopes: list[str], requested: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The UserInfo response for ``user`` as seen by ``client``."""
+    claims = standard_claims(user, scopes, requested)
     custom = hook("CUSTOM_USERINFO_CLAIMS")
     if custom is not None:
-        extra = custom(
-            {"user": token.user, "scopes": scopes, "client": token.application}
-        )
+        extra = custom({"user": user, "scopes": scopes, "client": client})
         claims.update(extra or {})
-        claims["sub"] = str(token.user.pk)
+        claims["sub"] = str(user.pk)
     return claims
+
+
+def userinfo_claims(token: Any, requested: Iterable[str] = ()) -> dict[str, Any]:
+    """The UserInfo response for an active access token row."""
+    return claims_for(token.user, token.application, token.scope.split(), requested)

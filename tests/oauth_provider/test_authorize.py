@@ -610,7 +610,10 @@ def test_configured_resources_are_bound_to_the_code(
 ) -> None:
     """Step 9, RFC 8707 §2: requested resources are stored on the code; the
     userinfo endpoint is always an acceptable resource."""
-    oauth_settings(RESOURCES=["https://api.example.test/", "https://b.example.test/"])
+    oauth_settings(
+        RESOURCES=["https://api.example.test/", "https://b.example.test/"],
+        ENFORCE_PER_CLIENT_RESOURCES=False,
+    )
     app, _ = trusted_client
     resources = ["https://api.example.test/", f"{ISSUER}/oauth2/userinfo"]
     code = code_of(

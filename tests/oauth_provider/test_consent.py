@@ -321,7 +321,9 @@ def test_consent_records_requested_resources(
     signed_in_api: Any, web_client: Any, oauth_settings: Any
 ) -> None:
     """RFC 8707: consent covers the resources; they reach the code."""
-    oauth_settings(RESOURCES=["https://api.example.test/"])
+    oauth_settings(
+        RESOURCES=["https://api.example.test/"], ENFORCE_PER_CLIENT_RESOURCES=False
+    )
     app, _ = web_client
     url = location(
         authorize(signed_in_api, app.client_id, resource="https://api.example.test/")

@@ -20,14 +20,7 @@ ENDPOINT_KEYS = {
 }
 # Advertised by Better Auth for features this server does not implement (yet);
 # discovery must not claim them (case A.21, RFC 8414 §2).
-UNIMPLEMENTED_KEYS = {
-    "token_endpoint_auth_signing_alg_values_supported",
-    "introspection_endpoint_auth_signing_alg_values_supported",
-    "revocation_endpoint_auth_signing_alg_values_supported",
-    "dpop_signing_alg_values_supported",
-    "backchannel_logout_supported",
-    "backchannel_logout_session_supported",
-}
+UNIMPLEMENTED_KEYS: set[str] = set()
 ORACLE_ISSUER = "http://127.0.0.1:3100/api/auth"
 ISSUER = "http://testserver/api/auth"
 
@@ -59,9 +52,9 @@ def test_rfc8414_metadata_matches_better_auth_where_implemented(
     """The documents carry Better Auth's values for every implemented feature.
 
     Differences are deliberate and RFC-driven: endpoints that are not served
-    and features not implemented (DPoP, back-channel logout, private_key_jwt)
-    are left out, ``registration_endpoint`` appears only when dynamic
-    registration is enabled, ``none`` is listed among revocation methods
+    and features not implemented (DPoP, back-channel logout) are left out,
+    ``registration_endpoint`` appears only when dynamic registration is
+    enabled, ``none`` is listed among revocation methods
     (RFC 7009 §2.1: public clients revoke with their client_id), and
     ``select_account`` is only a prompt value with a SELECT_ACCOUNT_PAGE.
     """
@@ -81,17 +74,12 @@ def test_rfc8414_metadata_matches_better_auth_where_implemented(
                 assert ours[key] == value
         elif key == "revocation_endpoint_auth_methods_supported":
             if key in ours:
-                assert ours[key] == [
-                    "none",
-                    *(m for m in value if m != "private_key_jwt"),
-                ]
+                assert ours[key] == ["none", *value]
         elif key == "prompt_values_supported":
             assert ours[key] == [p for p in value if p != "select_account"]
         elif key in ("introspection_endpoint_auth_methods_supported",):
             if key in ours:
-                assert ours[key] == [m for m in value if m != "private_key_jwt"]
-        elif key == "token_endpoint_auth_methods_supported":
-            assert ours[key] == [m for m in value if m != "private_key_jwt"]
+                assert ours[key] == value
         else:
             assert ours[key] == value, key
     assert set(ours) <= set(expected)
@@ -189,11 +177,13 @@ def test_public_clients_are_advertised(api: Any, native_client: Any) -> None:
 def test_declared_capabilities_are_advertised(api: Any) -> None:
     from better_auth_oauth_provider import capabilities
 
+    declared = capabilities.is_supported("dpop")
     capabilities.declare("dpop")
     try:
         doc = api.get("/.well-known/openid-configuration").json()
     finally:
-        capabilities.withdraw("dpop")
+        if not declared:
+            capabilities.withdraw("dpop")
     assert doc["dpop_signing_alg_values_supported"] == [
         "EdDSA",
         "ES256",

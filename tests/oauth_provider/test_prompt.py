@@ -103,7 +103,9 @@ def test_prompt_none_with_an_unconsented_resource_is_consent_required(
     signed_in_api: Any, web_client: Any, oauth_settings: Any
 ) -> None:
     """Surface §13.17: consent must cover requested resources (RFC 8707)."""
-    oauth_settings(RESOURCES=["https://api.example.test/"])
+    oauth_settings(
+        RESOURCES=["https://api.example.test/"], ENFORCE_PER_CLIENT_RESOURCES=False
+    )
     app, _ = web_client
     _grant_consent(signed_in_api, app.client_id)
     url = location(

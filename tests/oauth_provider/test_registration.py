@@ -313,15 +313,15 @@ def test_registered_scope_is_the_whole_registrable_set(
         },
         {"jwks_uri": "http://k.example.test/jwks"},
         {"token_endpoint_auth_method": "private_key_jwt"},
-        {"dpop_bound_access_tokens": True},
-        {"backchannel_logout_uri": "https://rp.example.test/logout"},
+        {"dpop_bound_access_tokens": "yes"},
+        {"backchannel_logout_uri": "https://10.0.0.1/logout"},
         {"subject_type": "pairwise"},
     ],
 )
 def test_unsupported_or_malformed_key_metadata(extra: dict[str, Any]) -> None:
     """Scenario 72 shapes, and features this server does not implement
-    (private_key_jwt, DPoP, back-channel logout, pairwise) are refused rather
-    than silently accepted."""
+    (private_key_jwt, back-channel logout, pairwise) or malformed DPoP
+    metadata are refused rather than silently accepted."""
     with pytest.raises(InvalidClientMetadata):
         create_client({**WEB, **extra}, dynamic=True)
 

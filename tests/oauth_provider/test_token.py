@@ -401,10 +401,11 @@ def test_signed_out_session_refuses_code(rp: Any) -> None:
     }
 
 
-def test_resource_indicators_narrow_only(rp: Any) -> None:
+def test_resource_indicators_narrow_only(rp: Any, oauth_settings: Any) -> None:
     """RFC 8707 §2.2: token-time resources are a subset of the authorized ones."""
     app, secret, user = rp
     api, files = "https://api.example.test", "https://files.example.test"
+    oauth_settings(RESOURCES=[api, files], ENFORCE_PER_CLIENT_RESOURCES=False)
     verifier, challenge = pkce_pair()
     code = issue_code(app, user, challenge=challenge, resources=[api, files])
     response = redeem(app, secret, code, verifier, resource=api)

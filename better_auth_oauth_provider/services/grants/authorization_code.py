@@ -24,9 +24,11 @@ from ...models import GrantContext
 from ...oauth.client_auth import AuthenticatedClient
 from ...oauth.digests import token_digest
 from ...oauth.pkce import verify_code_verifier
-from ...oauth.resource_indicators import narrow_resources
+from ...oauth.resource_indicators import ResourcePolicy, narrow_resources
 from ...oauth.scopes import scope_list
+from ..dpop import ProofBinder, bind_tokens
 from ..introspection import alive_annotation, context_of, session_alive
+from ..resources import resolve_resource_policy
 from ..revocation import revoke_code_lineage
 from ..tokens import Issue, mint, store
 
@@ -124,6 +126,7 @@ def _issue(
     *,
     digest: str,
     audience: list[str],
+    policy: ResourcePolicy,
     now: datetime,
 ) -> Issue:
     ctx = context_of(grant)
@@ -134,7 +137,9 @@ def _issue(
     return Issue(
         client=client,
         user=grant.user,
-        scopes=scopes,
+        # The resources may narrow the access token's scope (surface §4
+        # rule 4); the refresh token keeps the grant's.
+        scopes=policy.scopes,
         grant_type="authorization_code",
         now=now,
         session_id=ctx.session_id,
@@ -146,6 +151,7 @@ def _issue(
         grant_scopes=scopes,
         code_digest=digest,
         refresh=refresh,
+        policy=policy,
     )
 
 
@@ -156,12 +162,17 @@ def exchange_code(
     code_verifier: str | None,
     resources: list[str],
     authenticate: Callable[[Any], AuthenticatedClient],
+    dpop: ProofBinder | None = None,
 ) -> dict[str, Any]:
     """Redeem an authorization code for tokens (RFC 6749 §4.1.3, §5.1).
 
     The code row is read first, so ``authenticate`` gets the client already
     loaded with it and spares the lookup; every client authentication error
     is still raised before any error about the code (RFC 6749 §5.2).
+
+    The DPoP proof (RFC 9449 §5, §10: a code issued for ``dpop_jkt`` needs
+    a proof by that key) is checked before the code is spent, so a client
+    told to retry with a server nonce (§8) can still redeem it.
     """
     now = clock.now()
     digest = token_digest(code) if code else ""
@@ -181,8 +192,21 @@ def exchange_code(
     ctx = context_of(grant)
     if ctx.session_id and not session_alive(grant, ctx.session_id, grant.user.pk, now):
         raise InvalidRequest("session no longer exists")
-
-    body, rows = mint(_issue(client, grant, digest=digest, audience=audience, now=now))
+    # A resource disabled, unlinked or narrowed since the authorization
+    # is refused now (surface §4); the code stays usable.
+    policy = resolve_resource_policy(
+        audience, client.application, scope_list(grant.scope.split())
+    )
+    spec = _issue(
+        client, grant, digest=digest, audience=audience, policy=policy, now=now
+    )
+    spec.dpop_jkt = bind_tokens(
+        dpop,
+        profile=client.profile,
+        dpop_required=policy.dpop_required,
+        expected_jkt=ctx.dpop_jkt,
+    )
+    body, rows = mint(spec)
     if not store(rows, lambda: _redeem(grant, now)):
         # Lost a concurrent redemption: the winner has committed, so what
         # it issued is visible and revoked now (RFC 6749 §4.1.2).

@@ -15,8 +15,10 @@ from better_auth import clock
 
 from ...errors import InvalidScope, UnauthorizedClient
 from ...oauth.client_auth import AuthenticatedClient, check_grant
-from ...oauth.resource_indicators import narrow_resources
+from ...oauth.resource_indicators import validate_resources
 from ...oauth.scopes import scope_list
+from ..dpop import ProofBinder, bind_tokens
+from ..resources import resolve_resource_policy
 from ..tokens import Issue, mint, store
 
 logger = logging.getLogger(__name__)
@@ -42,21 +44,39 @@ def _scopes(client: AuthenticatedClient, scope: str | None) -> list[str]:
 
 
 def client_credentials_grant(
-    client: AuthenticatedClient, *, scope: str | None, resources: list[str]
+    client: AuthenticatedClient,
+    *,
+    scope: str | None,
+    resources: list[str],
+    dpop: ProofBinder | None = None,
 ) -> dict[str, Any]:
-    """An access token for the client itself (RFC 6749 §4.4.3)."""
+    """An access token for the client itself (RFC 6749 §4.4.3), bound to a
+    DPoP key when the request proves one (RFC 9449 §5)."""
     if client.is_public:
         raise UnauthorizedClient(
             "public clients cannot use the client_credentials grant"
         )
     check_grant(client, "client_credentials")
+    scopes = _scopes(client, scope)
+    # No user consented to anything, so the resources are only
+    # policy-checked (RFC 8707 §2; surface §4): the token is a JWT for them
+    # with ``sub`` = the client (surface §13 scenario 33).
+    audience = validate_resources(resources)
+    policy = resolve_resource_policy(audience, client.application, scopes)
     spec = Issue(
         client=client,
         user=None,
-        scopes=_scopes(client, scope),
+        scopes=policy.scopes,
         grant_type="client_credentials",
         now=clock.now(),
-        resources=narrow_resources(resources, []),
+        resources=audience,
+        policy=policy,
+        dpop_jkt=bind_tokens(
+            dpop,
+            profile=client.profile,
+            dpop_required=policy.dpop_required,
+            expected_jkt="",
+        ),
     )
     body, rows = mint(spec)
     store(rows, lambda: True)

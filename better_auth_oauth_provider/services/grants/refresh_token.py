@@ -7,6 +7,11 @@ the scope of the whole grant (RFC 6749 §6: "identical to that of the
 refresh token included by the client"). A rotated token that comes back
 outside Better Auth's retry window tears its family down; inside it, the
 client that lost the response gets the same response again.
+
+A refresh token issued with a DPoP proof is bound to that key for every
+client, confidential ones too (Better Auth; RFC 9449 §5 requires it for
+public clients only), and across rotation: each refresh, a replay inside
+the retry window included, needs a proof by the same key.
 """
 
 from __future__ import annotations
@@ -27,10 +32,12 @@ from ...conf import section
 from ...errors import InvalidGrant, InvalidScope
 from ...models import RefreshTokenContext
 from ...oauth.client_auth import AuthenticatedClient, check_grant
-from ...oauth.resource_indicators import narrow_resources
+from ...oauth.resource_indicators import ResourcePolicy, narrow_resources
 from ...oauth.scopes import scope_list
 from .._persist import Update
+from ..dpop import ProofBinder, bind_tokens
 from ..introspection import context_of, find_refresh_token, session_alive
+from ..resources import resolve_resource_policy
 from ..revocation import delete_family
 from ..tokens import Issue, mint, store
 
@@ -52,8 +59,18 @@ def _scopes(ctx: Any, scope: str | None) -> tuple[list[str], list[str]]:
     return granted, requested
 
 
-def _fingerprint(scopes: Sequence[str], resources: Sequence[str]) -> dict[str, Any]:
-    return {"scopes": sorted(set(scopes)), "resources": sorted(set(resources))}
+def _fingerprint(
+    scopes: Sequence[str], resources: Sequence[str], jkt: str = ""
+) -> dict[str, Any]:
+    """What a retried rotation must repeat to get the stored response: its
+    scopes, resources and DPoP key (a bearer retry names no key)."""
+    out: dict[str, Any] = {
+        "scopes": sorted(set(scopes)),
+        "resources": sorted(set(resources)),
+    }
+    if jkt:
+        out["jkt"] = jkt
+    return out
 
 
 def _replayed(ctx: Any, fingerprint: dict[str, Any], now: datetime) -> dict | None:
@@ -156,6 +173,7 @@ def _issue(
     scopes: list[str],
     granted: list[str],
     audience: list[str],
+    policy: ResourcePolicy,
     now: datetime,
 ) -> Issue:
     """The rotation: same family, lineage and grant scope; new tokens."""
@@ -163,7 +181,7 @@ def _issue(
     return Issue(
         client=client,
         user=row.user,
-        scopes=scopes,
+        scopes=policy.scopes,
         grant_type="refresh_token",
         now=now,
         # A refresh outliving its session is detached from it (Better
@@ -178,6 +196,7 @@ def _issue(
         family=row.token_family,
         refresh="offline_access" in granted,
         parent=row,
+        policy=policy,
     )
 
 
@@ -187,6 +206,7 @@ def refresh_grant(
     scope: str | None,
     resources: list[str],
     authenticate: Callable[[Any], AuthenticatedClient],
+    dpop: ProofBinder | None = None,
 ) -> dict[str, Any]:
     """Rotate a refresh token (RFC 6749 §6, OAuth 2.1 §4.3.1).
 
@@ -199,13 +219,37 @@ def refresh_grant(
     now = clock.now()
     row, ctx, client = _live_row(refresh_token, authenticate, now)
     granted, scopes = _scopes(ctx, scope)
-    fingerprint = _fingerprint(scopes, resources)
     if row.revoked is not None:
-        return _refuse_reuse(row, ctx, fingerprint, now)
+        # A retry is served only to the key the token is bound to.
+        jkt = bind_tokens(
+            dpop,
+            profile=client.profile,
+            dpop_required=False,
+            expected_jkt=ctx.dpop_jkt,
+        )
+        return _refuse_reuse(row, ctx, _fingerprint(scopes, resources, jkt), now)
+    # The refresh row keeps the whole authorized set; this request may
+    # narrow it again, never widen it (RFC 8707 §2.2, surface §4).
     audience = narrow_resources(resources, list(row.resource or []))
-    spec = _issue(
-        row, ctx, client, scopes=scopes, granted=granted, audience=audience, now=now
+    policy = resolve_resource_policy(audience, client.application, scopes)
+    jkt = bind_tokens(
+        dpop,
+        profile=client.profile,
+        dpop_required=policy.dpop_required,
+        expected_jkt=ctx.dpop_jkt,
     )
+    fingerprint = _fingerprint(scopes, resources, jkt)
+    spec = _issue(
+        row,
+        ctx,
+        client,
+        scopes=scopes,
+        granted=granted,
+        audience=audience,
+        policy=policy,
+        now=now,
+    )
+    spec.dpop_jkt = jkt
     body, rows = mint(spec)
     updates = _replay_record(ctx, fingerprint, body, now)
     if store(rows, lambda: _rotate(row, now), updates):

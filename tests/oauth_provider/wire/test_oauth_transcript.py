@@ -89,38 +89,17 @@ STAND_INS: dict[str, set[str]] = {
 
 # Advertised by Better Auth for features not implemented here; discovery
 # omits them (docs/oauth-provider.md "Deviations from Better Auth").
-UNIMPLEMENTED_METADATA = (
-    "token_endpoint_auth_signing_alg_values_supported",
-    "introspection_endpoint_auth_signing_alg_values_supported",
-    "revocation_endpoint_auth_signing_alg_values_supported",
-    "dpop_signing_alg_values_supported",
-    "backchannel_logout_supported",
-    "backchannel_logout_session_supported",
-)
+UNIMPLEMENTED_METADATA = ("dpop_signing_alg_values_supported",)
 
 
 def _truthful_discovery(body: dict[str, Any]) -> dict[str, Any]:
     """Better Auth's document as this server must serve it (RFC 8414 §2:
     metadata describes what is supported; case A.21)."""
     out = {k: v for k, v in body.items() if k not in UNIMPLEMENTED_METADATA}
-    out["token_endpoint_auth_methods_supported"] = [
-        m
-        for m in body["token_endpoint_auth_methods_supported"]
-        if m != "private_key_jwt"
-    ]
-    out["introspection_endpoint_auth_methods_supported"] = [
-        m
-        for m in body["introspection_endpoint_auth_methods_supported"]
-        if m != "private_key_jwt"
-    ]
     # RFC 7009 §2.1: public clients revoke with their client_id.
     out["revocation_endpoint_auth_methods_supported"] = [
         "none",
-        *(
-            m
-            for m in body["revocation_endpoint_auth_methods_supported"]
-            if m != "private_key_jwt"
-        ),
+        *body["revocation_endpoint_auth_methods_supported"],
     ]
     # No SELECT_ACCOUNT_PAGE is configured, so the prompt is refused.
     out["prompt_values_supported"] = [

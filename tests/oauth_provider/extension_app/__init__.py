@@ -1,0 +1,1 @@
+"""A separate app extending the authorization server through its public API."""
