@@ -123,6 +123,34 @@ DEFAULTS: dict[str, Any] = {
     },
     "HOOKS": {"BEFORE": [], "AFTER": []},
     "EMAIL": {"FROM": None, "USE_CELERY": None},
+    # Built-in external providers by id ("google", "github", "microsoft",
+    # "apple", "cognito", "discord", "gitlab", "facebook", "linkedin",
+    # "slack", "twitch", "twitter", "zoom"), each a dict of upper-case
+    # options (CLIENT_ID, CLIENT_SECRET, SCOPES, ...; docs/social-login.md).
+    "SOCIAL_PROVIDERS": {},
+    # Generic OAuth 2.0 / OpenID Connect providers: a list of dicts, each with
+    # PROVIDER_ID and a DISCOVERY_URL or explicit AUTHORIZATION_URL/TOKEN_URL.
+    "GENERIC_OAUTH": [],
+    "ACCOUNT": {
+        "ACCOUNT_LINKING": {
+            "ENABLED": True,
+            # Provider ids whose email claims are trusted as verified.
+            "TRUSTED_PROVIDERS": [],
+            "ALLOW_DIFFERENT_EMAILS": False,
+            # Implicit linking also needs the local email verified (no
+            # pre-hijack of an account someone registered with a victim's
+            # address).
+            "REQUIRE_LOCAL_EMAIL_VERIFIED": True,
+            "DISABLE_IMPLICIT_LINKING": False,
+            "ALLOW_UNLINKING_ALL": False,
+            "UPDATE_USER_INFO_ON_LINK": False,
+        },
+        # Store fresh provider tokens on every sign-in.
+        "UPDATE_ACCOUNT_ON_SIGN_IN": True,
+        # Skip the signed state cookie binding on OAuth callbacks (not
+        # recommended: the cookie ties the callback to the starting browser).
+        "SKIP_STATE_COOKIE_CHECK": False,
+    },
     "OUTBOUND": {
         "ALLOW_HOSTS": [],
         "ALLOW_LOOPBACK": False,
@@ -143,7 +171,12 @@ IMPORT_STRINGS = {
 # Keys whose value is a list of dotted paths (or callables).
 IMPORT_STRING_LISTS = {"HOOKS.BEFORE", "HOOKS.AFTER"}
 # Sections whose own keys are free-form (user-chosen names).
-FREE_FORM = {"COOKIES", "DEFAULT_COOKIE_ATTRIBUTES", "RATE_LIMIT.CUSTOM_RULES"}
+FREE_FORM = {
+    "COOKIES",
+    "DEFAULT_COOKIE_ATTRIBUTES",
+    "RATE_LIMIT.CUSTOM_RULES",
+    "SOCIAL_PROVIDERS",
+}
 
 REMOVED: dict[str, str] = {
     "SET_PASSWORD": "set-password is server-only in Better Auth 1.7.",

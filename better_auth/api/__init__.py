@@ -10,6 +10,8 @@ CORE_ENDPOINT_MODULES = (
     "better_auth.api.endpoints.session",
     "better_auth.api.endpoints.user",
     "better_auth.api.endpoints.email_flows",
+    "better_auth.api.endpoints.social",
+    "better_auth.api.endpoints.accounts",
 )
 
 
