@@ -109,6 +109,8 @@ class Server:
     logfile: Path
     db: str
     proc: subprocess.Popen[bytes] | None = None
+    # What start() polls until it answers 200.
+    ready_path: str = "/api/auth/get-session"
 
     @property
     def origin(self) -> str:
@@ -129,7 +131,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited; see {self.logfile}")
             try:
-                status, _, _ = request(self.origin, "GET", "/api/auth/get-session")
+                status, _, _ = request(self.origin, "GET", self.ready_path)
                 if status == 200:
                     return self
             except OSError:

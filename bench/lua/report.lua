@@ -6,6 +6,9 @@
 -- cache sets none, so a non-zero count there means the cache was missed.
 local M = {}
 local threads = {}
+-- Names of further per-thread counters (globals of the scenario script) that
+-- done() sums over the threads and adds to the BENCH line.
+M.counters = {}
 
 bad_status = 0
 null_bodies = 0
@@ -41,12 +44,20 @@ function M.done(summary, latency, requests)
     'BENCH {"requests":%d,"duration_us":%d,"rps":%.2f,"p50_ms":%.3f,' ..
     '"p90_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,"non200":%d,"null_bodies":%d,' ..
     '"with_set_cookie":%d,' ..
-    '"connect_errors":%d,"read_errors":%d,"write_errors":%d,"timeouts":%d}\n',
+    '"connect_errors":%d,"read_errors":%d,"write_errors":%d,"timeouts":%d',
     summary.requests, summary.duration,
     summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(90) / 1000,
     latency:percentile(99) / 1000, latency.max / 1000,
     bad, nulls, cookies, e.connect, e.read, e.write, e.timeout))
+  for _, name in ipairs(M.counters) do
+    local total = 0
+    for _, thread in ipairs(threads) do
+      total = total + (thread:get(name) or 0)
+    end
+    io.write(string.format(',"%s":%d', name, total))
+  end
+  io.write("}\n")
 end
 
 return M
