@@ -52,6 +52,10 @@ WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "1"))
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+# "postgres" (the default) or "sqlite": both servers then use files in
+# SQLITE_DIR (WAL mode), as Better Auth's own baseline was recorded.
+DB_KIND = os.environ.get("BENCH_DB", "postgres")
+SQLITE_DIR = Path(os.environ.get("BENCH_SQLITE_DIR", "/tmp/bench-sqlite"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "2"))
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 WORKERS = 2
@@ -83,7 +87,19 @@ def pg_url(db: str) -> str:
     return f"{PG}/{db}"
 
 
+def db_url(db: str) -> str:
+    """The DATABASE_URL of benchmark database ``db`` in this run's kind."""
+    if DB_KIND == "sqlite":
+        return f"sqlite:///{SQLITE_DIR / db}.sqlite3"
+    return pg_url(db)
+
+
 def recreate_db(name: str) -> None:
+    if DB_KIND == "sqlite":
+        SQLITE_DIR.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            (SQLITE_DIR / f"{name}.sqlite3{suffix}").unlink(missing_ok=True)
+        return
     parts = urlsplit(PG)
     args = [
         "-h",
@@ -163,7 +179,7 @@ def django_env(
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE=settings,
-        DATABASE_URL=pg_url(db),
+        DATABASE_URL=db_url(db),
         BETTER_AUTH_URL=f"http://127.0.0.1:{port}",
         BETTER_AUTH_SECRET=SECRET,
         DJANGO_DEBUG="0",
@@ -189,7 +205,7 @@ def gunicorn(
         "--log-level",
         "warning",
     ]
-    db = urlsplit(env["DATABASE_URL"]).path.lstrip("/")
+    db = Path(urlsplit(env["DATABASE_URL"]).path).stem
     return Server(name, cmd, env, port, out / f"{name}.log", db)
 
 
@@ -226,7 +242,7 @@ def better_auth(processes: int, out: Path, *, cookie_cache: bool) -> Server:
     port = free_port()
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=pg_url(BA_DB),
+        DATABASE_URL=db_url(BA_DB),
         BENCH_PORT=str(port),
         BETTER_AUTH_SECRET=SECRET,
         BENCH_COOKIE_CACHE="1" if cookie_cache else "0",
@@ -352,6 +368,9 @@ def session_ticks(sid: int) -> dict[int, int]:
 
 
 def pg_backends(db: str) -> list[int]:
+    """PostgreSQL backends serving ``db`` (none on SQLite: it runs in-process)."""
+    if DB_KIND == "sqlite":
+        return []
     done = subprocess.run(
         [
             "psql",
@@ -525,6 +544,14 @@ def node_version(package: str) -> str:
         return "?"
 
 
+def _database_version(out: Any, py: str) -> str:
+    if DB_KIND == "sqlite":
+        sqlite = out([py, "-c", "import sqlite3; print(sqlite3.sqlite_version)"])
+        return f"sqlite {sqlite}"
+    server = out(["psql", pg_url("postgres"), "-Atc", "show server_version"])
+    return f"postgresql {server.split()[0]}"
+
+
 def versions() -> dict[str, str]:
     def out(cmd: list[str], cwd: Path = ROOT) -> str:
         try:
@@ -555,9 +582,7 @@ def versions() -> dict[str, str]:
         "node": out(["node", "--version"]),
         "better-auth": node_version("better-auth"),
         "pg (node)": node_version("pg"),
-        "postgresql": out(
-            ["psql", pg_url("postgres"), "-Atc", "show server_version"]
-        ).split()[0],
+        "database": _database_version(out, py),
         "wrk": " ".join(out(["wrk", "--version"]).split()[:2]),
     }
 
@@ -708,7 +733,10 @@ def report(
 
 
 def main() -> int:
-    for program in ("wrk", "node", "createdb", "dropdb", "psql"):
+    programs = ["wrk", "node"]
+    if DB_KIND != "sqlite":
+        programs += ["createdb", "dropdb", "psql"]
+    for program in programs:
         if shutil.which(program) is None:
             log(f"missing {program}; bench/run.sh installs what it can")
             return 1
@@ -728,7 +756,7 @@ def main() -> int:
         cwd=ROOT,
         check=True,
     )
-    ba_env = dict(os.environ, DATABASE_URL=pg_url(BA_DB), BETTER_AUTH_SECRET=SECRET)
+    ba_env = dict(os.environ, DATABASE_URL=db_url(BA_DB), BETTER_AUTH_SECRET=SECRET)
     subprocess.run(
         ["node", str(BENCH / "node" / "server.mjs"), "--migrate"],
         env=ba_env,
@@ -797,6 +825,7 @@ def main() -> int:
     dump = {
         "versions": info,
         "settings": {
+            "database": DB_KIND,
             "duration": DURATION,
             "warmup": WARMUP,
             "connections": CONNECTIONS,

@@ -16,6 +16,7 @@ import os
 
 from demo.settings import *  # noqa: F403
 from demo.settings import BETTER_AUTH as _DEMO_BETTER_AUTH
+from demo.settings import DATABASES
 
 _cookie_cache = os.environ.get("BENCH_COOKIE_CACHE", "0") == "1"
 
@@ -31,3 +32,12 @@ BETTER_AUTH = {
         },
     },
 }
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # As Better Auth's SQLite baseline runs: WAL, so readers never wait for
+    # the one writer, and IMMEDIATE transactions, so writers queue instead of
+    # failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+    }

@@ -30,3 +30,8 @@ FLOOR_SECRET = os.environ.get(
     "BETTER_AUTH_SECRET", "demo-only-better-auth-secret-change-me-0123456789"
 )
 FLOOR_COOKIE = "better-auth.session_token"
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }

@@ -30,8 +30,14 @@ _QUERY = (
 )
 
 
-def _iso(value: datetime) -> str:
-    """``Date.toISOString()``: UTC with milliseconds and ``Z``."""
+def _iso(value: datetime | str) -> str:
+    """``Date.toISOString()``: UTC with milliseconds and ``Z``.
+
+    SQLite hands raw queries the stored text (naive UTC), PostgreSQL a
+    datetime.
+    """
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value).replace(tzinfo=UTC)
     value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
@@ -61,7 +67,11 @@ def get_session(request: HttpRequest) -> HttpResponse:
     if token is None:
         return _respond(None)
     with connection.cursor() as cursor:
-        cursor.execute(_QUERY, [token, datetime.now(UTC)])
+        now = datetime.now(UTC)
+        if connection.vendor == "sqlite":
+            # The stored text format, so the comparison is chronological.
+            now = now.replace(tzinfo=None).isoformat(" ")  # type: ignore[assignment]
+        cursor.execute(_QUERY, [token, now])
         row = cursor.fetchone()
     if row is None:
         return _respond(None)
@@ -96,7 +106,7 @@ def get_session(request: HttpRequest) -> HttpResponse:
             "user": {
                 "name": name,
                 "email": email,
-                "emailVerified": verified,
+                "emailVerified": bool(verified),
                 "image": image,
                 "createdAt": _iso(u_created),
                 "updatedAt": _iso(u_updated),

@@ -4,6 +4,7 @@
 //
 //   DATABASE_URL=postgres://.../bench_better_auth BETTER_AUTH_SECRET=... node queries.mjs
 import pg from "pg";
+import Database from "better-sqlite3";
 import { makeAuth } from "./auth.mjs";
 
 let count = 0;
@@ -11,6 +12,12 @@ const original = pg.Client.prototype.query;
 pg.Client.prototype.query = function countedQuery(...args) {
   count += 1;
   return original.apply(this, args);
+};
+// On SQLite every statement Kysely runs is prepared once per execution.
+const prepare = Database.prototype.prepare;
+Database.prototype.prepare = function countedPrepare(...args) {
+  count += 1;
+  return prepare.apply(this, args);
 };
 
 const ORIGIN = "http://127.0.0.1:3200";
