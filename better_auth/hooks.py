@@ -27,6 +27,7 @@ security_log = logging.getLogger("better_auth.security.user_info")
 __all__ = [
     "after_hooks",
     "before_hooks",
+    "expose_header",
     "register_after_hook",
     "register_before_hook",
     "register_request_check",
@@ -59,6 +60,23 @@ def register_after_hook(hook: Callable[..., Any]) -> None:
     """Add a plugin after-hook; it runs ahead of the project's HOOKS.AFTER."""
     if hook not in _after:
         _after.append(hook)
+
+
+EXPOSE_HEADERS = "Access-Control-Expose-Headers"
+
+
+def expose_header(ctx: Any, name: str) -> None:
+    """Add ``name`` to the answer's ``Access-Control-Expose-Headers`` list.
+
+    Plugins that hand a credential back in a response header (bearer's
+    ``set-auth-token``, jwt's ``set-auth-jwt``) make it readable by a
+    cross-origin script this way; each keeps the names added before it.
+    """
+    current = ctx.headers.get(EXPOSE_HEADERS, "")
+    names = [n.strip() for n in current.split(",") if n.strip()]
+    if name not in names:
+        names.append(name)
+    ctx.headers[EXPOSE_HEADERS] = ", ".join(names)
 
 
 def request_checks() -> list[RequestCheck]:

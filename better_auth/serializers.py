@@ -12,8 +12,10 @@ from typing import Any
 
 __all__ = [
     "iso",
+    "register_restorer",
     "register_session_fields",
     "register_user_fields",
+    "restore_fields",
     "session_json",
     "user_json",
 ]
@@ -30,6 +32,26 @@ def register_user_fields(extender: Callable[[Any], dict[str, Any]]) -> None:
 def register_session_fields(extender: Callable[[Any], dict[str, Any]]) -> None:
     if extender not in _session_extenders:
         _session_extenders.append(extender)
+
+
+# Restorers put plugin fields back on a user and session rebuilt from the
+# cookie cache: restore(user, user_json, session, session_json).
+_restorers: list[Callable[[Any, dict[str, Any], Any, dict[str, Any]], None]] = []
+
+
+def register_restorer(
+    restorer: Callable[[Any, dict[str, Any], Any, dict[str, Any]], None],
+) -> None:
+    if restorer not in _restorers:
+        _restorers.append(restorer)
+
+
+def restore_fields(
+    user: Any, user_data: dict[str, Any], session: Any, session_data: dict[str, Any]
+) -> None:
+    """Copy registered plugin fields from cached JSON back onto the models."""
+    for restore in _restorers:
+        restore(user, user_data, session, session_data)
 
 
 def iso(value: datetime | None) -> str | None:

@@ -25,6 +25,9 @@ class BetterAuthOauthProviderConfig(AppConfig):
         conf.register()
         keys.install_policy()
         load_endpoints()
+        from . import social_resume
+
+        social_resume.register()
         ratelimits.register()
         checks.register()
         post_migrate.connect(seed_after_migrate, sender=self)

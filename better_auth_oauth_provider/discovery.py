@@ -161,7 +161,9 @@ def _optional_features() -> dict[str, Any]:
         # draft-ietf-oauth-client-id-metadata-document: URL client_ids work.
         out["client_id_metadata_document_supported"] = True
     if capabilities.is_supported("dpop"):
-        out["dpop_signing_alg_values_supported"] = list(DPOP_ALGS)
+        out["dpop_signing_alg_values_supported"] = list(
+            section().DPOP_SIGNING_ALGORITHMS or DPOP_ALGS
+        )
     if capabilities.is_supported("backchannel_logout"):
         out["backchannel_logout_supported"] = True
         out["backchannel_logout_session_supported"] = True

@@ -29,6 +29,16 @@ INSTALLED_APPS = [
     "rest_framework",
     "oauth2_provider",
     "better_auth",
+    "better_auth.plugins.organization",
+    "better_auth.plugins.two_factor",
+    "better_auth.plugins.magic_link",
+    "better_auth.plugins.email_otp",
+    "better_auth.plugins.jwt",
+    "better_auth.plugins.bearer",
+    "better_auth.plugins.multi_session",
+    "better_auth.plugins.admin",
+    "better_auth.plugins.username",
+    "better_auth.plugins.anonymous",
     "better_auth_oauth_provider",
     "better_auth_sso",
     "better_auth_scim",
@@ -112,6 +122,24 @@ BETTER_AUTH = {
 }
 if REDIS_URL:
     BETTER_AUTH["SECONDARY_STORAGE"] = "redis"
+
+# Sign in with an OpenID provider of your own: with DEMO_OIDC_DISCOVERY_URL and
+# DEMO_OIDC_CLIENT_ID set (DEMO_OIDC_CLIENT_SECRET for a confidential client,
+# DEMO_OIDC_PROVIDER_ID, default "oidc", and DEMO_OIDC_NAME for the button),
+# the demo page shows a "Sign in with ..." button. Register
+# <BETTER_AUTH_URL>/api/auth/callback/<provider id> as its redirect URI.
+if os.environ.get("DEMO_OIDC_DISCOVERY_URL"):
+    _oidc_id = os.environ.get("DEMO_OIDC_PROVIDER_ID") or "oidc"
+    BETTER_AUTH["GENERIC_OAUTH"] = [
+        {
+            "PROVIDER_ID": _oidc_id,
+            "NAME": os.environ.get("DEMO_OIDC_NAME") or _oidc_id,
+            "DISCOVERY_URL": os.environ["DEMO_OIDC_DISCOVERY_URL"],
+            "CLIENT_ID": os.environ.get("DEMO_OIDC_CLIENT_ID", ""),
+            "CLIENT_SECRET": os.environ.get("DEMO_OIDC_CLIENT_SECRET") or None,
+            "SCOPES": ["openid", "email", "profile"],
+        }
+    ]
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "demo@localhost"

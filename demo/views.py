@@ -15,8 +15,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
     It is also the OAuth provider's ``LOGIN_PAGE``: opened with the signed
     authorization query, its script sends that query back on sign-in.
+    Configured social / OpenID providers get a "Sign in with ..." button.
     """
-    return render(request, "demo/index.html")
+    from better_auth.social import providers
+
+    buttons = [{"id": p.id, "name": p.name} for p in providers().values()]
+    return render(request, "demo/index.html", {"social_providers": buttons})
 
 
 @require_safe

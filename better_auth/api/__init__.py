@@ -12,6 +12,7 @@ CORE_ENDPOINT_MODULES = (
     "better_auth.api.endpoints.email_flows",
     "better_auth.api.endpoints.social",
     "better_auth.api.endpoints.accounts",
+    "better_auth.api.endpoints.one_tap",
 )
 
 

@@ -4,6 +4,7 @@
 callers need; see :mod:`better_auth.keys.store` for rotation and caching.
 """
 
+from .endpoint import register_jwks_endpoint
 from .store import (
     ALGORITHMS,
     DEFAULT_ALGORITHM,
@@ -12,6 +13,7 @@ from .store import (
     KeyPolicy,
     create_key,
     get_signing_key,
+    jwks_entry,
     prune,
     public_jwks,
     reset_cache,
@@ -29,8 +31,10 @@ __all__ = [
     "KeyPolicy",
     "create_key",
     "get_signing_key",
+    "jwks_entry",
     "prune",
     "public_jwks",
+    "register_jwks_endpoint",
     "reset_cache",
     "rotate",
     "set_policy",

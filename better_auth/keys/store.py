@@ -45,6 +45,7 @@ __all__ = [
     "KeyPolicy",
     "create_key",
     "get_signing_key",
+    "jwks_entry",
     "prune",
     "public_jwks",
     "reset_cache",
@@ -64,6 +65,12 @@ RSA_KEY_SIZE = 2048
 
 _CURVES = {"ES256": ec.SECP256R1, "ES512": ec.SECP521R1}
 _CRV = {"EdDSA": "Ed25519", "ES256": "P-256", "ES512": "P-521"}
+# Member order of a public JWK exported by Node's ``KeyObject.export``.
+_NODE_MEMBER_ORDER = {
+    "OKP": ("x", "kty"),
+    "EC": ("kty", "x", "y"),
+    "RSA": ("kty", "n", "e"),
+}
 
 
 class InvalidJWT(ValueError):
@@ -355,15 +362,32 @@ def public_jwks() -> dict[str, Any]:
     ):
         create_key()
         rows = list(_published_rows(now))
-    doc = {
-        "keys": [
-            {**row.public_key, "kid": row.id, "alg": row.alg, "use": "sig"}
-            for row in rows
-        ]
-    }
+    doc = {"keys": [jwks_entry(row) for row in rows]}
     with _lock:
         _jwks = (doc, time.monotonic())
     return doc
+
+
+def jwks_entry(row: SigningKey) -> dict[str, Any]:
+    """One published key, members in the order Better Auth's ``/jwks`` sends.
+
+    Better Auth writes ``alg`` and ``crv`` first, then the key as Node
+    exports it, then ``kid``; clients comparing documents byte for byte (and
+    the recorded transcript) see the same shape. ``use: "sig"`` (RFC 7517
+    §4.2) is added last for relying parties that filter on it.
+    """
+    key = row.public_key
+    entry: dict[str, Any] = {"alg": row.alg}
+    if "crv" in key:
+        entry["crv"] = key["crv"]
+    for member in _NODE_MEMBER_ORDER.get(key.get("kty"), ()):
+        if member in key:
+            entry[member] = key[member]
+    for member, value in key.items():
+        entry.setdefault(member, value)
+    entry["kid"] = row.id
+    entry["use"] = "sig"
+    return entry
 
 
 def verify_jwt(

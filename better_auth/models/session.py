@@ -28,6 +28,16 @@ class Session(models.Model):
     user_agent = models.TextField(null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The organization plugin's session fields (plain ids, no foreign key, so
+    # they are harmless while the plugin is not installed).
+    active_organization_id = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True
+    )
+    active_team_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    # The admin plugin: the id of the admin acting as this session's user.
+    impersonated_by = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True
+    )
 
     class Meta:
         db_table = "better_auth_session"

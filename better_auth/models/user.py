@@ -71,6 +71,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_verified = models.BooleanField(default=False)
     # Better Auth's schema has image nullable; the wire shows null.
     image = models.TextField(null=True, blank=True)  # noqa: DJ001
+    # Better Auth's two-factor plugin keeps its flag on the user row; rendered
+    # in user JSON only while better_auth.plugins.two_factor is installed.
+    two_factor_enabled = models.BooleanField(null=True, default=False)
+    # The admin plugin's fields; rendered in user JSON only while
+    # better_auth.plugins.admin is installed. ``role`` is a comma-separated
+    # list of role names, filled with the default role when a user is created.
+    role = models.TextField(null=True, blank=True)  # noqa: DJ001
+    banned = models.BooleanField(null=True, default=False)
+    ban_reason = models.TextField(null=True, blank=True)  # noqa: DJ001
+    ban_expires = models.DateTimeField(null=True, blank=True)
+    # The username plugin's fields (username stored normalized, unique).
+    username = models.CharField(  # noqa: DJ001
+        max_length=255, unique=True, null=True, blank=True
+    )
+    display_username = models.TextField(null=True, blank=True)  # noqa: DJ001
+    # The anonymous plugin's flag.
+    is_anonymous = models.BooleanField(null=True, default=False)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

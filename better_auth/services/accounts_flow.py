@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -66,6 +67,7 @@ def sign_up_email(
     remember_me: bool = True,
     callback_url: str | None = None,
     auth_url: str | None = None,
+    extra_fields: dict[str, Any] | None = None,
 ) -> SignUpResult:
     """Create a user with a credential account and, when allowed, a session.
 
@@ -73,6 +75,9 @@ def sign_up_email(
     sign-in) a duplicate email answers with the same shape as a success,
     carrying a synthetic user, as Better Auth 1.7 does. ``callback_url``
     (already origin-checked) goes into the verification link.
+    ``extra_fields`` are plugin columns (``username``) already validated by
+    the plugin's before-hook; they are written in the same insert, so a
+    unique column is enforced by the database, not by an earlier lookup.
     """
     cfg = auth_settings.EMAIL_AND_PASSWORD
     if not cfg.ENABLED or cfg.DISABLE_SIGN_UP:
@@ -105,7 +110,12 @@ def sign_up_email(
         with transaction.atomic():
             now = clock.now()
             user = User(
-                email=email, name=name, image=image, created_at=now, updated_at=now
+                email=email,
+                name=name,
+                image=image,
+                created_at=now,
+                updated_at=now,
+                **(extra_fields or {}),
             )
             user.save(force_insert=True)
             passwords.store_password_hash(user, encoded)

@@ -16,20 +16,47 @@ from ..crypto import unsign_cookie_value
 from ..storage.sessions import session_store
 from .sessions import SessionContext
 
-__all__ = ["MAX_CREDENTIAL_LENGTH", "session_from_bearer"]
+__all__ = [
+    "MAX_CREDENTIAL_LENGTH",
+    "bearer_credential",
+    "session_from_bearer",
+    "token_from_bearer",
+]
 
 # A session token is 32 characters and its signature 44: anything far longer
 # is not a credential and is refused before it reaches the store.
 MAX_CREDENTIAL_LENGTH = 512
 
 
-def session_from_bearer(credential: str) -> SessionContext | None:
-    """Return the live session a bearer credential names, or None."""
+def bearer_credential(authorization: str | None) -> str | None:
+    """The credential of an ``Authorization: Bearer <credential>`` header.
+
+    The scheme is matched case-insensitively (RFC 9110 §11.1); anything
+    else, or an empty credential, is None.
+    """
+    if not authorization or authorization[:7].lower() != "bearer ":
+        return None
+    return authorization[7:].strip() or None
+
+
+def token_from_bearer(
+    credential: str, *, require_signature: bool = False
+) -> str | None:
+    """The session token a bearer credential carries, or None.
+
+    A signed value must verify; a raw token is taken as is unless
+    ``require_signature`` (Better Auth's ``requireSignature``) is set.
+    """
     if not credential or len(credential) > MAX_CREDENTIAL_LENGTH:
         return None
-    token: str | None = credential
     if "." in credential or "%" in credential:
-        token = unsign_cookie_value(unquote(credential), auth_settings.secrets())
+        return unsign_cookie_value(unquote(credential), auth_settings.secrets())
+    return None if require_signature else credential
+
+
+def session_from_bearer(credential: str) -> SessionContext | None:
+    """Return the live session a bearer credential names, or None."""
+    token = token_from_bearer(credential)
     if not token:
         return None
     session = session_store().find(token)

@@ -28,7 +28,9 @@ def _type_name(value: Any) -> str:
     return {list: "array", dict: "object", str: "string"}.get(type(value), "null")
 
 
-def update_user(user: User, body: Any) -> User:
+def update_user(
+    user: User, body: Any, extra_fields: dict[str, Any] | None = None
+) -> User:
     """Apply ``name`` / ``image`` from an update-user body.
 
     As in Better Auth 1.7, every other key (``emailVerified``, ``id``,
@@ -42,7 +44,7 @@ def update_user(user: User, body: Any) -> User:
     if email or isinstance(email, (list, dict)):
         raise APIError(400, "EMAIL_CAN_NOT_BE_UPDATED")
     changes = {k: v for k, v in body.items() if k in UPDATABLE}
-    if not changes:
+    if not changes and not extra_fields:
         raise APIError(400, None, "No fields to update")
     for name, value in changes.items():
         if not isinstance(value, UPDATABLE[name]):
@@ -56,6 +58,8 @@ def update_user(user: User, body: Any) -> User:
         if problem:
             raise APIError(400, "VALIDATION_ERROR", f"[body.{name}] {problem}")
     fresh = User.objects.get(pk=user.pk)
+    # Plugin columns (username) were validated by the plugin's before-hook.
+    changes.update(extra_fields or {})
     for name, value in changes.items():
         setattr(fresh, name, value)
     fresh.save(update_fields=list(changes))

@@ -10,6 +10,7 @@ chose not to be remembered.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ from ..cookies import (
 from ..crypto import generate_token
 from ..errors import APIError
 from ..models import Session, User
-from ..serializers import session_json, user_json
+from ..serializers import restore_fields, session_json, user_json
 from ..storage.sessions import session_store
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ __all__ = [
     "clear_session_cookies",
     "create_session",
     "get_session",
+    "register_before_session_create",
     "require_session",
     "revoke_all_sessions",
     "revoke_other_sessions",
@@ -63,17 +65,41 @@ class SessionContext:
         return {"session": session_json(self.session), "user": user_json(self.user)}
 
 
+SessionGuard = Callable[[User], None]
+
+_before_create: list[SessionGuard] = []
+
+
+def register_before_session_create(guard: SessionGuard) -> None:
+    """Add a check run before any session is created, by every sign-in method.
+
+    A guard refuses by raising ``APIError`` (the admin plugin's ban check);
+    this is the one place all sign-in paths pass through, so a rule put here
+    cannot be bypassed by a method added later.
+    """
+    if guard not in _before_create:
+        _before_create.append(guard)
+
+
 def create_session(
     user: User,
     *,
     ip_address: str | None,
     user_agent: str | None,
     remember_me: bool = True,
+    expires_in: int | None = None,
+    fields: dict[str, Any] | None = None,
 ) -> Session:
+    """Open a session for ``user``; ``fields`` fills plugin session columns."""
+    for guard in _before_create:
+        guard(user)
     now = clock.now()
-    expires_in = (
-        auth_settings.SESSION.EXPIRES_IN if remember_me else DONT_REMEMBER_EXPIRES_IN
-    )
+    if expires_in is None:
+        expires_in = (
+            auth_settings.SESSION.EXPIRES_IN
+            if remember_me
+            else DONT_REMEMBER_EXPIRES_IN
+        )
     session = Session(
         token=generate_token(32),
         user=user,
@@ -82,6 +108,7 @@ def create_session(
         user_agent=user_agent or "",
         created_at=now,
         updated_at=now,
+        **(fields or {}),
     )
     try:
         session_store().create(session)
@@ -188,8 +215,11 @@ def _restore(data: dict[str, Any], token: str, version: str) -> SessionContext |
             user_agent=s.get("userAgent"),
             created_at=parse_datetime(s["createdAt"]),
             updated_at=parse_datetime(s["updatedAt"]),
+            active_organization_id=s.get("activeOrganizationId"),
+            active_team_id=s.get("activeTeamId"),
         )
         session._state.adding = False
+        restore_fields(user, u, session, s)
     except (KeyError, TypeError, ValueError):
         return None
     return SessionContext(session, user, from_cache=True)

@@ -36,9 +36,15 @@ logger = logging.getLogger(__name__)
 security_log = logging.getLogger("better_auth.security.oauth")
 
 __all__ = [
+    "OAUTH_STATE",
+    "SERVER_CONTEXT",
     "CallbackRedirect",
+    "add_server_context",
+    "callback_server_context",
     "handle_callback",
     "id_token_sign_in",
+    "one_tap_sign_in",
+    "provider_logout_url",
     "redirect_uri",
     "start_authorization",
 ]
@@ -46,6 +52,27 @@ __all__ = [
 STATE_COOKIE = "state"
 STATE_COOKIE_MAX_AGE = 300
 STATE_TTL = 600
+
+# Request-scoped keys (``ctx.extra``) of the server-context extension point,
+# Better Auth's ``addOAuthServerContext`` / ``getOAuthState().serverContext``:
+# a before-hook of ``/sign-in/social`` adds values that ride in the stored
+# state, and an after-hook of ``/callback/:id`` reads them back, so a plugin
+# can carry its own flow across the provider round trip without the core
+# knowing what it is.
+SERVER_CONTEXT = "social.server_context"
+OAUTH_STATE = "social.oauth_state"
+
+
+def add_server_context(extra: dict[str, Any], values: dict[str, Any]) -> None:
+    """Add JSON-serialisable ``values`` to the state the sign-in will store."""
+    extra.setdefault(SERVER_CONTEXT, {}).update(values)
+
+
+def callback_server_context(extra: dict[str, Any]) -> dict[str, Any]:
+    """The server context stored by the sign-in this callback completes."""
+    state = extra.get(OAUTH_STATE)
+    context = state.get("serverContext") if isinstance(state, dict) else None
+    return context if isinstance(context, dict) else {}
 
 
 def _identifier(state: str) -> str:
@@ -71,6 +98,7 @@ def start_authorization(
     request_sign_up: bool | None = None,
     link: dict[str, str] | None = None,
     additional_data: dict[str, Any] | None = None,
+    server_context: dict[str, Any] | None = None,
 ) -> str:
     """Mint state, PKCE verifier and nonce; store them; return the provider URL."""
     state = generate_token(32)
@@ -92,6 +120,8 @@ def start_authorization(
         data["requestSignUp"] = bool(request_sign_up)
     if nonce:
         data["idTokenNonce"] = nonce
+    if server_context:
+        data["serverContext"] = server_context
     url = provider.authorization_url(
         state=state,
         code_verifier=verifier,
@@ -177,8 +207,13 @@ def handle_callback(
     base_url: str | None,
     ip_address: str | None,
     user_agent: str | None,
+    consumed: dict[str, Any] | None = None,
 ) -> str:
-    """Complete a provider redirect; return where to send the browser."""
+    """Complete a provider redirect; return where to send the browser.
+
+    ``consumed``, when given, receives the redeemed state (for after-hooks
+    reading its ``serverContext``).
+    """
     default_error = getattr(auth_settings, "ERROR_URL", None) or f"{auth_url}/error"
     error_url = default_error
 
@@ -206,6 +241,8 @@ def handle_callback(
         data = _consume_state(state, cookies, jar)
     except _Fail as failure:
         return fail(failure.code, url=failure.url)
+    if consumed is not None:
+        consumed.update(data)
     error_url = data.get("errorURL") or default_error
     if params.get("error"):
         return fail(str(params["error"]), params.get("error_description"))
@@ -270,7 +307,11 @@ def handle_callback(
         return fail("BANNED_USER", "You have been banned from this application")
     if provider.options.get("REQUIRE_EMAIL_VERIFICATION") and not user.email_verified:
         return fail("email_not_verified")
-    session = create_session(user, ip_address=ip_address, user_agent=user_agent)
+    try:
+        session = create_session(user, ip_address=ip_address, user_agent=user_agent)
+    except APIError as error:
+        # A session guard refused (the admin plugin's BANNED_USER).
+        return fail(error.code or "unable_to_create_session", error.message)
     set_session_cookie(jar, session, user)
     _signed_in(user, session.pk)
     if outcome.is_register:
@@ -376,3 +417,107 @@ def id_token_sign_in(
     session = create_session(user, ip_address=ip_address, user_agent=user_agent)
     _signed_in(user, session.pk)
     return IdTokenSignIn(user, session)
+
+
+def one_tap_sign_in(
+    provider: OAuthProvider,
+    token: str,
+    *,
+    ip_address: str | None,
+    user_agent: str | None,
+) -> IdTokenSignIn:
+    """Google One Tap: sign in the owner of the verified token's subject.
+
+    The account is found by ``(issuer, sub)`` of a token verified with the
+    Google provider's own verifier (audience, issuer, keys, ``hd``); the
+    email in the token never selects an account by itself, it only feeds
+    the usual implicit-linking rules for a subject seen for the first time.
+    """
+    from ..social import Tokens
+
+    try:
+        claims = provider.verify_id_token(token, nonce=None)
+    except (IdTokenError, ProviderError) as error:
+        reason = getattr(error, "reason", str(error))
+        security_log.warning("one tap id token refused: %s", reason)
+        raise APIError(400, None, "invalid id token") from None
+    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        raise APIError(400, None, "invalid id token")
+    try:
+        info = provider.apply_mapping(provider.map_profile(claims), None)
+    except ProviderError:
+        raise APIError(400, None, "invalid id token") from None
+    if not info.email:
+        raise APIError(400, None, "Email not available in token")
+    tokens = Tokens(id_token=token, scopes=["openid", "profile", "email"])
+    try:
+        outcome = oauth_accounts.resolve_user(
+            provider,
+            info,
+            tokens,
+            disable_sign_up=bool(provider.options.get("DISABLE_SIGN_UP")),
+        )
+    except oauth_accounts.OAuthRefused as refused:
+        raise APIError(401, None, refused.code) from None
+    user = outcome.user
+    if not user.is_active:
+        raise APIError(403, "BANNED_USER", "You have been banned from this application")
+    if provider.options.get("REQUIRE_EMAIL_VERIFICATION") and not user.email_verified:
+        raise APIError(403, "EMAIL_NOT_VERIFIED")
+    session = create_session(user, ip_address=ip_address, user_agent=user_agent)
+    _signed_in(user, session.pk)
+    return IdTokenSignIn(user, session)
+
+
+def provider_logout_url(
+    cookies: dict[str, str],
+    *,
+    auth_url: str,
+    callback_url: str | None = None,
+    state: str | None = None,
+) -> str | None:
+    """Where to end the provider session of the user signing out, if anywhere.
+
+    Read before the local session is deleted. Of the user's accounts whose
+    provider offers RP-initiated logout, the most recently updated one is
+    used (Better Auth 1.7 ``/sign-out``), with its stored ID token as
+    ``id_token_hint`` and ``callbackURL`` as the post-logout redirect.
+    Any failure means "no provider logout", never a failed sign-out.
+    """
+    from ..cookies import SESSION_TOKEN
+    from ..models import Account
+    from ..social import providers
+    from ..storage.sessions import session_store
+
+    token = read_signed(cookies, SESSION_TOKEN)
+    if not token:
+        return None
+    try:
+        configured = providers()
+        if not any(
+            type(p).end_session_url is not OAuthProvider.end_session_url
+            for p in configured.values()
+        ):
+            return None
+        session = session_store().find(token)
+        if session is None:
+            return None
+        accounts = Account.objects.filter(
+            user_id=session.user_id, provider_id__in=list(configured)
+        ).order_by("-updated_at")
+        seen: set[str] = set()
+        for account in accounts:
+            if account.provider_id in seen:
+                continue
+            seen.add(account.provider_id)
+            url = configured[account.provider_id].end_session_url(
+                id_token=account.id_token,
+                post_logout_redirect_uri=callback_url,
+                state=state,
+                auth_url=auth_url,
+            )
+            if url:
+                return url
+    except Exception:
+        logger.exception("could not build the provider logout URL")
+    return None

@@ -589,5 +589,18 @@ class OAuthProvider:
         )
         return info
 
+    # -- logout ------------------------------------------------------------
+
+    def end_session_url(
+        self,
+        *,
+        id_token: str | None,
+        post_logout_redirect_uri: str | None,
+        state: str | None,
+        auth_url: str,
+    ) -> str | None:
+        """The provider's RP-initiated logout URL, or None if it has none."""
+        return None
+
     def host(self) -> str:
         return urlsplit(self.authorization_endpoint).hostname or ""

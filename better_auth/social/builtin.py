@@ -35,6 +35,10 @@ class Google(OAuthProvider):
         "ACCESS_TYPE": None,
         "HD": None,
         "DISPLAY": None,
+        # Serve POST /one-tap/callback (Google One Tap / Sign in with Google
+        # button ID tokens); off unless asked for, as in Better Auth where it
+        # is a plugin.
+        "ONE_TAP": False,
     }
 
     def extra_authorization_params(self) -> dict[str, str]:

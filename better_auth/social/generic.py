@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -36,6 +37,12 @@ class GenericProvider(OAuthProvider):
         "DISABLE_ID_TOKEN_NONCE_BINDING": False,
         "ALLOW_IDP_INITIATED": False,
         "SUPPORTS_REFRESH": True,
+        # RP-initiated logout on sign-out (OpenID Connect RP-Initiated
+        # Logout 1.0): the endpoint defaults to discovery's
+        # end_session_endpoint.
+        "END_SESSION_ENDPOINT": None,
+        "POST_LOGOUT_REDIRECT_URI": None,
+        "DISABLE_PROVIDER_LOGOUT": False,
     }
 
     def configure(self) -> None:
@@ -53,6 +60,7 @@ class GenericProvider(OAuthProvider):
         self.userinfo_endpoint = o["USER_INFO_URL"]
         self.jwks_uri = o["JWKS_URI"]
         self.issuer = o["ISSUER"]
+        self.end_session_endpoint: str | None = o["END_SESSION_ENDPOINT"]
         self.oidc = (
             bool(o["OIDC"])
             if o["OIDC"] is not None
@@ -85,7 +93,10 @@ class GenericProvider(OAuthProvider):
             self.sends_iss = (
                 doc.get("authorization_response_iss_parameter_supported") is True
             )
-            self.end_session_endpoint = doc.get("end_session_endpoint")
+            discovered = doc.get("end_session_endpoint")
+            self.end_session_endpoint = o["END_SESSION_ENDPOINT"] or (
+                discovered if isinstance(discovered, str) else None
+            )
             self._finish()
 
     def _finish(self) -> None:
@@ -97,6 +108,43 @@ class GenericProvider(OAuthProvider):
                 "ID token verification is required but the provider has no JWKS",
             )
         self._resolved = True
+
+    def end_session_url(
+        self,
+        *,
+        id_token: str | None,
+        post_logout_redirect_uri: str | None,
+        state: str | None,
+        auth_url: str,
+    ) -> str | None:
+        """RP-Initiated Logout 1.0 §2: ``id_token_hint``, and with a
+        ``post_logout_redirect_uri`` also ``client_id`` and ``state``.
+
+        Without either hint the ``client_id`` is sent so the provider can
+        still tell which client asks (§2, "RECOMMENDED").
+        """
+        if self.options["DISABLE_PROVIDER_LOGOUT"]:
+            return None
+        try:
+            self.resolve()
+        except ProviderError:
+            return None
+        endpoint = self.end_session_endpoint
+        if not endpoint or urlsplit(endpoint).scheme not in ("https", "http"):
+            return None
+        params: list[tuple[str, str]] = []
+        if id_token:
+            params.append(("id_token_hint", id_token))
+        after = post_logout_redirect_uri or self.options["POST_LOGOUT_REDIRECT_URI"]
+        if after:
+            params.append(("post_logout_redirect_uri", urljoin(auth_url, after)))
+            params.append(("client_id", self.client_id))
+            if state:
+                params.append(("state", state))
+        elif not id_token:
+            params.append(("client_id", self.client_id))
+        sep = "&" if urlsplit(endpoint).query else "?"
+        return f"{endpoint}{sep}{urlencode(params)}" if params else endpoint
 
     @property
     def binds_nonce(self) -> bool:

@@ -16,7 +16,15 @@ from django.db import connections, router
 from .. import clock
 from ..models import Verification
 
-__all__ = ["Consumed", "consume", "create", "delete", "find"]
+__all__ = [
+    "Consumed",
+    "consume",
+    "consume_value",
+    "create",
+    "delete",
+    "find",
+    "swap",
+]
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,42 @@ def consume(identifier: str) -> Consumed | None:
     if expires_at <= now:
         return None
     return Consumed(row[0], row[1], expires_at)
+
+
+def swap(identifier: str, expected: str, new: str) -> bool:
+    """Replace a live row's value only if it is still ``expected`` (one UPDATE).
+
+    A compare-and-set: of concurrent writers that read the same value, one
+    wins and the others see False and re-read, so a counter kept in the
+    value (an OTP's ``<code>:<attempts>``) never loses an increment.
+    """
+    changed = Verification.objects.filter(
+        identifier=identifier, value=expected, expires_at__gt=clock.now()
+    ).update(value=new, updated_at=clock.now())
+    return changed > 0
+
+
+def consume_value(identifier: str, expected: str) -> Consumed | None:
+    """Remove and return the live row only if its value is still ``expected``.
+
+    The single-use counterpart of :func:`swap`: a correct code is redeemed by
+    exactly one of any number of concurrent requests.
+    """
+    alias = router.db_for_write(Verification)
+    connection = connections[alias]
+    table = connection.ops.quote_name(Verification._meta.db_table)
+    sql = (
+        f"DELETE FROM {table} WHERE identifier = %s AND value = %s"  # noqa: S608
+        f" AND expires_at > %s RETURNING identifier, value, expires_at"
+    )
+    with connection.cursor() as cursor:
+        field = Verification._meta.get_field("expires_at")
+        now = field.get_db_prep_value(clock.now(), connection)
+        cursor.execute(sql, [identifier, expected, now])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Consumed(row[0], row[1], _as_datetime(row[2]))
 
 
 def _as_datetime(value: object) -> datetime:

@@ -9,14 +9,12 @@ root RFC 8414 forms are plain Django views (:mod:`..views`).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 
 from better_auth.api.context import Context
 from better_auth.api.registry import endpoint
 from better_auth.hooks import register_request_check
-from better_auth.keys import public_jwks
+from better_auth.keys import register_jwks_endpoint
 
 from ..discovery import metadata_response, method_not_allowed
 
@@ -47,7 +45,5 @@ def authorization_server(ctx: Context) -> HttpResponse:
     return metadata_response(ctx.request, "oauth-authorization-server")
 
 
-@endpoint("/jwks", "GET")
-def jwks(ctx: Context) -> dict[str, Any]:
-    """The public signing keys (RFC 7517 §5), current and still-published ones."""
-    return public_jwks()
+# The same view the JWT plugin registers: /jwks exists once with either or both.
+register_jwks_endpoint()

@@ -127,6 +127,15 @@ form_only("/oauth2/token")
 @endpoint("/oauth2/token", "POST", allow_form=True)
 def token(ctx: Context) -> JSON:
     """Dispatch the grant; the body is the RFC 6749 §5.1 token response."""
+    try:
+        body = _dispatch(ctx)
+    except OAuthError as error:
+        error.headers.update(nonce_headers())
+        raise
+    return JSON(body, 200, {**NO_STORE_HEADERS, **nonce_headers()})
+
+
+def _dispatch(ctx: Context) -> dict[str, Any]:
     form = form_values(ctx.request)
     if not form:
         # Better Auth's schema error for a body-less request (transcript
@@ -139,9 +148,4 @@ def token(ctx: Context) -> JSON:
     builtin = grant_type in SUPPORTED_GRANTS and grant_type in section().GRANT_TYPES
     if not builtin and extensions.grant_handler(grant_type) is None:
         raise UnsupportedGrantType(f"unsupported grant_type {grant_type}")
-    try:
-        body = _grant(ctx, form, params)
-    except OAuthError as error:
-        error.headers.update(nonce_headers())
-        raise
-    return JSON(body, 200, {**NO_STORE_HEADERS, **nonce_headers()})
+    return _grant(ctx, form, params)

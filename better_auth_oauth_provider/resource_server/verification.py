@@ -306,9 +306,14 @@ def verify_access_token(
     introspection_url: str | None = None,
     check_active: bool = False,
     scheme: str = "bearer",
+    request: HttpRequest | None = None,
 ) -> VerifiedAccessToken:
     """Accept ``token`` for ``resource`` with ``scopes``, or raise
-    :class:`AccessTokenError`."""
+    :class:`AccessTokenError`.
+
+    A DPoP-bound token is accepted only with ``scheme="dpop"`` and the
+    ``request`` whose proof is checked (RFC 9449 §7.1); without a request
+    there is no proof, so it is refused."""
     cfg = section()
     introspection_url = introspection_url or cfg.RESOURCE_SERVER_INTROSPECTION_URL
     jwks_url = jwks_url or cfg.RESOURCE_SERVER_JWKS_URL
@@ -330,8 +335,13 @@ def verify_access_token(
     if not _has_audience(claims, resource):
         raise InvalidAccessToken("access token is not meant for this resource")
     cnf = claims.get("cnf")
-    if isinstance(cnf, dict) and cnf.get("jkt") and scheme != "dpop":
+    bound = isinstance(cnf, dict) and bool(cnf.get("jkt"))
+    if bound and (scheme != "dpop" or request is None):
         raise InvalidAccessToken(DPOP_BOUND)
+    if scheme == "dpop":
+        if not bound or request is None:
+            raise InvalidAccessToken(NOT_DPOP_BOUND)
+        _dpop_verifier(request, token, claims)
     required = list(dict.fromkeys(scopes))
     granted = set(str(claims.get("scope") or "").split())
     missing = [s for s in required if s not in granted]
@@ -356,10 +366,8 @@ def authenticate_request(
     """The request's access token, accepted for ``resource`` and ``scopes``."""
     scheme, token = _presented(request)
     verified = verify_access_token(
-        token, resource=resource, scopes=(), scheme=scheme, **options
+        token, resource=resource, scopes=(), scheme=scheme, request=request, **options
     )
-    if scheme == "dpop":
-        _dpop_verifier(request, token, verified.claims)
     required = list(dict.fromkeys(scopes))
     missing = [s for s in required if s not in verified.scopes]
     if missing:

@@ -2,8 +2,9 @@
 
 A client is django-oauth-toolkit's ``Application`` plus the provider's
 ``ClientProfile`` (the RFC 7591 metadata DOT lacks). Both come back from one
-query; an application created through DOT's own admin or API gets a
-profile matching its DOT fields the first time it is looked up. A
+query, compiled once per connection (:mod:`..storage`); an application
+created through DOT's own admin or API gets a profile matching its DOT
+fields the first time it is looked up. A
 ``client_id`` that is a client ID metadata document URL may resolve to a
 client made from that document (:mod:`.client_metadata_documents`).
 """
@@ -16,6 +17,7 @@ from oauth2_provider.models import get_application_model
 
 from ..conf import section
 from ..models import ClientProfile
+from ..storage import PreparedLookup
 from . import client_metadata_documents
 
 __all__ = ["Application", "client_scopes", "get_client", "profile_of"]
@@ -23,6 +25,14 @@ __all__ = ["Application", "client_scopes", "get_client", "profile_of"]
 Application = get_application_model()
 # Longest client_id the lookup accepts (DOT's column width).
 MAX_CLIENT_ID = 255
+# client_id is unique: no ordering needed to pick the row.
+_BY_CLIENT_ID = PreparedLookup(
+    Application,
+    lambda _variant, client_id: Application.objects.select_related(
+        "better_auth_profile"
+    ).filter(client_id=client_id),
+    client_id=Application._meta.get_field("client_id"),
+)
 
 
 def get_client(client_id: str | None) -> Any | None:
@@ -33,11 +43,7 @@ def get_client(client_id: str | None) -> Any | None:
         or len(client_id) > MAX_CLIENT_ID
     ):
         return None
-    app = (
-        Application.objects.select_related("better_auth_profile")
-        .filter(client_id=client_id)
-        .first()
-    )
+    app = _BY_CLIENT_ID.first(client_id=client_id)
     if app is not None:
         profile_of(app)
     if "://" in client_id:

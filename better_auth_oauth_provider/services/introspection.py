@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, QuerySet
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from better_auth import clock
@@ -34,6 +34,7 @@ from better_auth.storage.sessions import session_store
 from ..conf import endpoint_url, hook, issuer, section
 from ..oauth.client_auth import AuthenticatedClient
 from ..oauth.digests import token_digest
+from ..storage import PreparedLookup
 from .id_tokens import REGISTERED_CLAIMS, public_claims
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "find_refresh_token",
     "introspect",
     "session_alive",
+    "sessions_are_rows",
     "token_is_active",
 ]
 
@@ -77,7 +79,7 @@ def alive_annotation(path: str, now: datetime) -> Exists | None:
 
     Folding the check into the token lookup keeps it one query.
     """
-    if auth_settings.SESSION.STORAGE == "cache":
+    if not sessions_are_rows():
         return None
     return Exists(Session.objects.filter(pk=OuterRef(path), expires_at__gt=now))
 
@@ -104,18 +106,61 @@ def _usable(raw: object, prefix: str) -> str | None:
     return raw
 
 
-def find_access_token(raw: object, now: datetime | None = None) -> Any | None:
-    """The access token row for ``raw`` with its context, client and user."""
-    value = _usable(raw, section().OPAQUE_ACCESS_TOKEN_PREFIX or "")
-    if value is None:
-        return None
+def sessions_are_rows() -> bool:
+    """The variant of the token lookups: whether sessions can be joined."""
+    return auth_settings.SESSION.STORAGE != "cache"
+
+
+def _with_alive(qs: QuerySet, rows: bool, now: datetime) -> QuerySet:
+    alive = alive_annotation("better_auth_context__session_id", now) if rows else None
+    return qs if alive is None else qs.annotate(session_alive=alive)
+
+
+def _access_query(rows: bool, checksum: str, now: datetime) -> QuerySet:
+    # token_checksum is unique for access tokens: no ordering needed.
     qs = get_access_token_model().objects.select_related(
         "better_auth_context", "application__better_auth_profile", "user"
     )
-    alive = alive_annotation("better_auth_context__session_id", now or clock.now())
-    if alive is not None:
-        qs = qs.annotate(session_alive=alive)
-    return qs.filter(token_checksum=token_digest(value)).first()
+    return _with_alive(qs, rows, now).filter(token_checksum=checksum)
+
+
+def _refresh_query(rows: bool, checksum: str, now: datetime) -> QuerySet:
+    # Refresh checksums are unique per ``revoked`` only: the live row first.
+    qs = get_refresh_token_model().objects.select_related(
+        "better_auth_context",
+        "access_token",
+        "application__better_auth_profile",
+        "user",
+    )
+    qs = _with_alive(qs, rows, now).filter(token_checksum=checksum)
+    return qs.order_by(F("revoked").asc(nulls_first=True))
+
+
+_SESSION_EXPIRES = Session._meta.get_field("expires_at")
+_ACCESS_TOKEN = PreparedLookup(
+    get_access_token_model(),
+    _access_query,
+    checksum=get_access_token_model()._meta.get_field("token_checksum"),
+    now=_SESSION_EXPIRES,
+)
+_REFRESH_TOKEN = PreparedLookup(
+    get_refresh_token_model(),
+    _refresh_query,
+    checksum=get_refresh_token_model()._meta.get_field("token_checksum"),
+    now=_SESSION_EXPIRES,
+)
+
+
+def find_access_token(raw: object, now: datetime | None = None) -> Any | None:
+    """The access token row for ``raw`` with its context, client and user.
+
+    One query, compiled once per connection (:mod:`..storage`)."""
+    value = _usable(raw, section().OPAQUE_ACCESS_TOKEN_PREFIX or "")
+    if value is None:
+        return None
+    return _ACCESS_TOKEN.first(
+        sessions_are_rows(), checksum=token_digest(value), now=now or clock.now()
+    )
 
 
 def find_refresh_token(raw: object, now: datetime | None = None) -> Any | None:
@@ -123,17 +168,9 @@ def find_refresh_token(raw: object, now: datetime | None = None) -> Any | None:
     value = _usable(raw, section().REFRESH_TOKEN_PREFIX or "")
     if value is None:
         return None
-    qs = get_refresh_token_model().objects.select_related(
-        "better_auth_context",
-        "access_token",
-        "application__better_auth_profile",
-        "user",
+    return _REFRESH_TOKEN.first(
+        sessions_are_rows(), checksum=token_digest(value), now=now or clock.now()
     )
-    alive = alive_annotation("better_auth_context__session_id", now or clock.now())
-    if alive is not None:
-        qs = qs.annotate(session_alive=alive)
-    qs = qs.filter(token_checksum=token_digest(value))
-    return qs.order_by(F("revoked").asc(nulls_first=True)).first()
 
 
 def context_of(row: Any) -> Any | None:

@@ -18,35 +18,37 @@ allows, a refresh token with its context; the refresh context keeps the
 scope of the whole grant, which a narrowing refresh does not shrink
 (RFC 6749 §6). The grants themselves are in :mod:`.grants`.
 
-A token request costs at most four SQL statements on PostgreSQL: the
-grant (code or refresh token, joined with its client and context), the
+A token request costs at most three SQL statements on PostgreSQL, and no
+``BEGIN`` / ``COMMIT``: the grant (code or refresh token, joined with its
+client and context; the client itself for client_credentials), the
 resource policy when resources are named (rows and client links in one
-query), one conditional UPDATE that makes the grant single use, and one
-statement inserting every new row (:mod:`._persist`); a JWT without a
-refresh token inserts nothing. A request that sends a DPoP proof costs
-one statement more, the atomic insert recording the proof's ``jti``
-(RFC 9449 §11.1; a cache operation instead with ``SECONDARY_STORAGE``).
+query), and one statement that makes the grant single use and inserts
+every new row (:mod:`._persist`); a JWT without a refresh token inserts
+nothing, so its claim is an UPDATE of its own. A request that sends a
+DPoP proof costs one statement more, the atomic insert recording the
+proof's ``jti`` (RFC 9449 §11.1; a cache operation instead with
+``SECONDARY_STORAGE``).
 
 DPoP (RFC 9449 §5): the grant checks the proof and hands its key
 thumbprint in as :attr:`Issue.dpop_jkt`; the response is then
 ``token_type: DPoP``, a JWT access token carries ``cnf.jkt`` and the
 opaque access and refresh rows keep the thumbprint, which a refresh of a
-bound token must prove again. Single use is decided by that
-UPDATE alone (RFC 6749 §4.1.2, RFC 9700 §4.14.2): of concurrent
-redemptions exactly one changes the row, and the winner's tokens are
-written in the same transaction, so a loser that then revokes what the
-code issued sees them committed.
+bound token must prove again. Single use is decided by the conditional
+UPDATE of the claim alone (RFC 6749 §4.1.2, RFC 9700 §4.14.2): of
+concurrent redemptions exactly one changes the row, and the winner's
+tokens are written in the same statement (or transaction), so a loser
+that then revokes what the code issued sees them committed.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import router, transaction
+from django.db import connections, router, transaction
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from ..conf import hook, issuer, section
@@ -55,7 +57,7 @@ from ..models import AccessTokenContext, RefreshTokenContext
 from ..oauth.client_auth import AuthenticatedClient
 from ..oauth.digests import generate_value, token_digest
 from ..oauth.resource_indicators import ResourcePolicy
-from ._persist import Row, Update, persist
+from ._persist import Claim, Row, Update, persist
 from .access_tokens import access_token_claims, sign_access_token
 from .id_tokens import issue_id_token
 
@@ -253,18 +255,26 @@ def mint(spec: Issue) -> tuple[dict[str, Any], list[Row]]:
 
 
 def store(
-    rows: Sequence[Row], gate: Callable[[], bool], updates: Sequence[Update] = ()
+    rows: Sequence[Row], claim: Claim | None = None, updates: Sequence[Update] = ()
 ) -> bool:
-    """Run the single-use ``gate`` and, if it wins, write ``rows`` with it.
+    """Run the single-use ``claim`` and, if it wins, write ``rows`` with it.
 
-    No savepoint: nothing inside raises on the expected paths, and an
-    outer transaction (ATOMIC_REQUESTS) would only add round trips. A JWT
-    issued without a refresh token has no rows; only the gate runs.
+    On PostgreSQL a claim with rows is one statement (:mod:`._persist`),
+    atomic on its own, so no transaction is opened around it. Elsewhere the
+    claim and the writes share a transaction, without a savepoint: nothing
+    inside raises on the expected paths, and an outer transaction
+    (ATOMIC_REQUESTS) would only add round trips. A JWT issued without a
+    refresh token has no rows; then a claim without updates is one
+    statement too.
     """
     model = rows[0].instance.__class__ if rows else get_access_token_model()
     alias = router.db_for_write(model)
+    if not rows and not updates:
+        return claim is None or claim.run(alias)
+    if rows and connections[alias].vendor == "postgresql":
+        return persist(rows, updates, claim)
     with transaction.atomic(using=alias, savepoint=False):
-        won = gate()
+        won = claim is None or claim.run(alias)
         if won and rows:
             persist(rows, updates)
         elif won:

@@ -24,8 +24,16 @@ SESSION_COOKIE = "better-auth.session_token"
 
 
 def _set_cookies(response: Any) -> dict[str, dict[str, Any]]:
-    """Set-Cookie headers as the oracle's recorder parses them, by name."""
-    parsed = [parse_set_cookie(m.OutputString()) for m in response.cookies.values()]
+    """Set-Cookie headers as the oracle's recorder parses them, by name.
+
+    The multi-session plugin's ``_multi-`` cookies are left out: the cases
+    are about the session cookies themselves.
+    """
+    parsed = [
+        parse_set_cookie(m.OutputString())
+        for m in response.cookies.values()
+        if "_multi-" not in m.key
+    ]
     return {c["name"]: c for c in parsed}
 
 

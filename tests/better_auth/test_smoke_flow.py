@@ -19,6 +19,15 @@ def test_sign_up_sign_in_session_sign_out(api: AuthClient) -> None:
         "image",
         "createdAt",
         "updatedAt",
+        # Plugin fields (the plugins are installed in the test settings).
+        "twoFactorEnabled",
+        "role",
+        "banned",
+        "banReason",
+        "banExpires",
+        "username",
+        "displayUsername",
+        "isAnonymous",
         "id",
     ]
     assert body["token"]

@@ -25,6 +25,9 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 from .conftest import HERE, NODE_MODULES
 
@@ -33,6 +36,26 @@ pytestmark = [pytest.mark.interop, pytest.mark.django_db(transaction=True)]
 CLIENT_ID = "django-better-auth"
 CLIENT_SECRET = "upstream-client-secret-0123456789"
 PROVIDER_ID = "upstream"
+# A second client of the same provider that authenticates with
+# private_key_jwt (RFC 7523 §2.2) instead of a secret.
+JWT_CLIENT_ID = "django-better-auth-jwt"
+JWT_PROVIDER_ID = "upstream-jwt"
+JWT_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+JWT_KID = "rp-key-1"
+
+
+def _public_jwk() -> str:
+    jwk = json.loads(RSAAlgorithm.to_jwk(JWT_KEY.public_key()))
+    jwk.update({"kid": JWT_KID, "use": "sig", "alg": "RS256"})
+    return json.dumps(jwk)
+
+
+def _private_pem() -> str:
+    return JWT_KEY.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
 
 
 class Upstream:
@@ -40,6 +63,7 @@ class Upstream:
         self.process = process
         self.issuer = issuer
         self.seen: list[dict[str, Any]] = []
+        self.tokens: list[dict[str, Any]] = []
         self.lines: list[str] = []
 
     def read(self) -> None:
@@ -52,6 +76,8 @@ class Upstream:
                 continue
             if isinstance(data, dict) and "seen" in data:
                 self.seen.append(data["seen"])
+            if isinstance(data, dict) and "token" in data:
+                self.tokens.append(data["token"])
 
 
 @pytest.fixture
@@ -60,8 +86,18 @@ def upstream(live_server: Any) -> Iterator[Upstream]:
     if node is None or not (NODE_MODULES / "oidc-provider").is_dir():
         pytest.fail("needs node and `npm ci --prefix tests/interop` (oidc-provider)")
     redirect_uri = f"{live_server.url}/api/auth/callback/{PROVIDER_ID}"
+    jwt_redirect_uri = f"{live_server.url}/api/auth/callback/{JWT_PROVIDER_ID}"
     process = subprocess.Popen(
-        [node, str(HERE / "upstream_op.mjs"), redirect_uri, CLIENT_ID, CLIENT_SECRET],
+        [
+            node,
+            str(HERE / "upstream_op.mjs"),
+            redirect_uri,
+            CLIENT_ID,
+            CLIENT_SECRET,
+            jwt_redirect_uri,
+            JWT_CLIENT_ID,
+            _public_jwk(),
+        ],
         cwd=HERE,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -108,7 +144,22 @@ def configured(
                 "CLIENT_SECRET": CLIENT_SECRET,
                 "SCOPES": ["email", "profile", "offline_access"],
                 "AUTHORIZATION_URL_PARAMS": {"prompt": "consent"},
-            }
+            },
+            {
+                "PROVIDER_ID": JWT_PROVIDER_ID,
+                "DISCOVERY_URL": upstream.issuer + "/.well-known/openid-configuration",
+                "CLIENT_ID": JWT_CLIENT_ID,
+                "TOKEN_ENDPOINT_AUTH": {
+                    "METHOD": "private_key_jwt",
+                    "PRIVATE_KEY": _private_pem(),
+                    "KID": JWT_KID,
+                },
+                "SCOPES": ["email", "profile", "offline_access"],
+                "AUTHORIZATION_URL_PARAMS": {"prompt": "consent"},
+                # Multi-tenant providers (Zitadel, Auth0) want their tenant
+                # or audience on refresh as well.
+                "REFRESH_TOKEN_PARAMS": {"tenant": "acme"},
+            },
         ],
     )
     return str(live_server.url)
@@ -242,3 +293,69 @@ def test_id_token_sign_in_with_a_token_the_provider_issued(
     )
     assert refused.status_code == 401
     assert refused.json()["code"] == "INVALID_TOKEN"
+
+
+def test_private_key_jwt_and_refresh_params_seen_by_the_provider(
+    configured: str, upstream: Upstream
+):
+    """RFC 7523 §2.2 client authentication on code and refresh grants.
+
+    oidc-provider verifies our client assertion against the public JWK the
+    client was registered with, and reports the extra refresh parameter
+    (``REFRESH_TOKEN_PARAMS``) it received on the refresh grant (RFC 6749 §6).
+    Sign-out then hands back its end-session URL (RP-Initiated Logout 1.0 §2).
+    """
+    base = configured
+    browser = requests.Session()
+    started = browser.post(
+        f"{base}/api/auth/sign-in/social",
+        json={"provider": JWT_PROVIDER_ID, "callbackURL": "/dashboard"},
+        headers={"Origin": base},
+        timeout=30,
+    )
+    assert started.status_code == 200, started.text
+    callback = _drive_provider(browser, started.json()["url"], "carol")
+    landed = browser.get(callback, allow_redirects=False, timeout=30)
+    assert landed.headers["location"] == "/dashboard", landed.headers["location"]
+
+    from better_auth.models import Account
+
+    account = Account.objects.get(provider_id=JWT_PROVIDER_ID)
+    assert account.account_id == "carol"
+    refreshed = browser.post(
+        f"{base}/api/auth/refresh-token",
+        json={"accountId": account.id},
+        headers={"Origin": base},
+        timeout=30,
+    )
+    assert refreshed.status_code == 200, refreshed.text
+
+    seen = [t for t in upstream.tokens if t["client_id"] == JWT_CLIENT_ID]
+    grants = [t["grant_type"] for t in seen]
+    assert grants == ["authorization_code", "refresh_token"], upstream.tokens
+    for token in seen:
+        assert token["status"] == 200
+        assert token["auth_method"] == "private_key_jwt"
+        assert token["client_assertion_type"] == (
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+        )
+    assert seen[0]["extra"] == {}
+    assert seen[1]["extra"] == {"tenant": "acme"}
+
+    # RP-initiated logout: sign-out hands back the provider's end-session
+    # URL from discovery, which oidc-provider accepts (its confirm form).
+    signed_out = browser.post(
+        f"{base}/api/auth/sign-out",
+        json={"disableRedirect": True},
+        headers={"Origin": base},
+        timeout=30,
+    )
+    assert signed_out.status_code == 200, signed_out.text
+    logout = signed_out.json()
+    assert logout["success"] is True and logout["redirect"] is False
+    assert logout["url"].startswith(upstream.issuer + "/session/end?")
+    hint = parse_qs(urlsplit(logout["url"]).query)["id_token_hint"]
+    assert hint == [Account.objects.get(pk=account.pk).id_token]
+    confirm = browser.get(logout["url"], allow_redirects=False, timeout=30)
+    assert confirm.status_code == 200, confirm.text[:500]
+    assert "logout" in confirm.text.lower()

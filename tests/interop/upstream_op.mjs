@@ -4,13 +4,18 @@
 // live server's callback. PKCE is required for every client.
 //
 // usage: node upstream_op.mjs <redirect_uri> <client_id> <client_secret>
+//          [<redirect_uri> <client_id> <public_jwk_json>]
+// The optional second client authenticates to the token endpoint with
+// private_key_jwt (RFC 7523) using the given public JWK.
 // Prints {"issuer": "..."} once listening, then one {"seen": {...}} line per
-// authorization request (what the provider received), until killed or
-// stdin closes.
+// authorization request and one {"token": {...}} line per token request
+// (what the provider received, secrets left out), until killed or stdin
+// closes.
 import { createServer } from "node:net";
 import Provider from "oidc-provider";
 
-const [redirectUri, clientId, clientSecret] = process.argv.slice(2);
+const [redirectUri, clientId, clientSecret, jwtRedirectUri, jwtClientId, jwtKey] =
+  process.argv.slice(2);
 if (!redirectUri || !clientId || !clientSecret) {
   console.error("usage: node upstream_op.mjs <redirect_uri> <client_id> <client_secret>");
   process.exit(2);
@@ -40,6 +45,19 @@ const provider = new Provider(issuer, {
       response_types: ["code"],
       token_endpoint_auth_method: "client_secret_post",
     },
+    ...(jwtClientId
+      ? [
+          {
+            client_id: jwtClientId,
+            redirect_uris: [jwtRedirectUri],
+            grant_types: ["authorization_code", "refresh_token"],
+            response_types: ["code"],
+            token_endpoint_auth_method: "private_key_jwt",
+            token_endpoint_auth_signing_alg: "RS256",
+            jwks: { keys: [JSON.parse(jwtKey)] },
+          },
+        ]
+      : []),
   ],
   pkce: { required: () => true },
   scopes: ["openid", "email", "profile", "offline_access"],
@@ -85,6 +103,35 @@ provider.use(async (ctx, next) => {
     );
   }
   await next();
+});
+
+// What the token endpoint received: the grant, how the client authenticated
+// and any parameter beyond the standard ones (never secrets or assertions).
+const STANDARD = new Set([
+  "grant_type", "code", "code_verifier", "redirect_uri", "refresh_token",
+  "client_id", "client_secret", "client_assertion", "client_assertion_type",
+  "scope", "resource",
+]);
+provider.use(async (ctx, next) => {
+  await next();
+  if (ctx.path === "/token" && ctx.method === "POST" && ctx.oidc?.body) {
+    const body = ctx.oidc.body;
+    const extra = Object.fromEntries(
+      Object.entries(body).filter(([k]) => !STANDARD.has(k)),
+    );
+    console.log(
+      JSON.stringify({
+        token: {
+          status: ctx.status,
+          grant_type: body.grant_type ?? null,
+          client_id: ctx.oidc.client?.clientId ?? null,
+          auth_method: ctx.oidc.client?.clientAuthMethod ?? null,
+          client_assertion_type: body.client_assertion_type ?? null,
+          extra,
+        },
+      }),
+    );
+  }
 });
 
 const server = provider.listen(port, "127.0.0.1", () => {

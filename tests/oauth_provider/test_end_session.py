@@ -216,7 +216,13 @@ def test_hint_for_another_session_needs_confirmation(
     signed_in_api: Any, logout_client: tuple[Any, str], hint: str
 ) -> None:
     """A hint naming a session other than the browser's logs nobody out."""
-    signed_in_api.sign_in()
+    # A second session, signed in without this browser's cookies so that the
+    # multi-session plugin does not replace the first one (same user).
+    signed_in_api.post(
+        "/sign-in/email",
+        {"email": "alice@example.test", "password": "alice-password-1"},
+        headers={"cookie": ""},
+    )
     response = _end(signed_in_api, {"id_token_hint": hint})
     assert response.status_code == 400
     assert Session.objects.filter(user=signed_in_api.user).count() == 2

@@ -211,7 +211,13 @@ def test_confirm_for_another_session_is_refused(
     again it does not end the new session."""
     app, _ = logout_client
     query = _continuation(_ask(signed_in_api, app))
-    signed_in_api.sign_in()
+    # A second session, signed in without this browser's cookies so that the
+    # multi-session plugin does not replace the first one (same user).
+    signed_in_api.post(
+        "/sign-in/email",
+        {"email": "alice@example.test", "password": "alice-password-1"},
+        headers={"cookie": ""},
+    )
     response = _confirm(signed_in_api, query)
     assert response.status_code == 400
     assert Session.objects.filter(user=signed_in_api.user).count() == 2
@@ -285,7 +291,13 @@ def test_hint_for_another_session_asks_the_browser(
     the user, and the confirmation ends the browser's own session."""
     app, secret = logout_client
     hint = login_tokens(app, secret, signed_in_api.user)["id_token"]
-    signed_in_api.sign_in()
+    # A second session, signed in without this browser's cookies so that the
+    # multi-session plugin does not replace the first one (same user).
+    signed_in_api.post(
+        "/sign-in/email",
+        {"email": "alice@example.test", "password": "alice-password-1"},
+        headers={"cookie": ""},
+    )
     page = _ask(signed_in_api, app, id_token_hint=hint)
     assert page.status_code == 200
     assert Session.objects.filter(user=signed_in_api.user).count() == 2

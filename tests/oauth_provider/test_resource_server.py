@@ -172,7 +172,7 @@ def test_missing_scopes_are_403_insufficient_scope(tokens: dict[str, str]) -> No
 
 def test_dpop_bound_token_is_refused_on_bearer(tokens: dict[str, str]) -> None:
     """RFC 9449 §7.1: a ``cnf.jkt`` token is not a bearer token; the DPoP
-    scheme is refused while no proof verifier is installed."""
+    scheme without a proof is refused too."""
     claims = pyjwt.decode(tokens["a"], options={"verify_signature": False})
     bound = sign_jwt({**claims, "cnf": {"jkt": "k" * 43}}, headers={"typ": "at+jwt"})
     response = call(read_view, bound)

@@ -49,6 +49,8 @@ def sign_up_email(ctx: Context) -> dict[str, Any]:
         remember_me=remember,
         callback_url=b.get("callbackURL"),
         auth_url=ctx.info.auth_url,
+        # Plugin columns a before-hook validated (username, displayUsername).
+        extra_fields=ctx.extra.get("user_fields"),
     )
     if result.session is not None:
         set_session_cookie(ctx.jar, result.session, result.user, remember_me=remember)

@@ -50,9 +50,24 @@ def get_session(ctx: Context) -> JSON:
         }
     ),
 )
-def sign_out(ctx: Context) -> dict[str, bool]:
+def sign_out(ctx: Context) -> dict[str, Any]:
+    from ...services.social import provider_logout_url
+
+    # RP-initiated logout at the user's provider (Better Auth 1.7), looked
+    # up before the session, and with it the user, is gone.
+    url = provider_logout_url(
+        ctx.cookies,
+        auth_url=ctx.info.auth_url,
+        callback_url=ctx.body.get("callbackURL"),
+        state=ctx.body.get("state"),
+    )
     sessions.end_session(ctx)
-    return {"success": True}
+    if url is None:
+        return {"success": True}
+    redirect = not ctx.body.get("disableRedirect")
+    if redirect:
+        ctx.headers["Location"] = url
+    return {"success": True, "url": url, "redirect": redirect}
 
 
 @endpoint("/list-sessions", "GET", session="fresh")

@@ -125,6 +125,7 @@ def _start(ctx: Context, provider: OAuthProvider, link: dict[str, str] | None) -
         request_sign_up=b.get("requestSignUp"),
         link=link,
         additional_data=b.get("additionalData"),
+        server_context=ctx.extra.get(social.SERVER_CONTEXT),
     )
     return JSON(
         {"url": url, "redirect": not b.get("disableRedirect")},
@@ -169,6 +170,8 @@ def callback(ctx: Context) -> Redirect:
             f"{ctx.info.auth_url}/callback/{provider_id}?{urlencode(merged)}"
         )
     params = {k: ctx.query.get(k) for k in CALLBACK_KEYS if k in ctx.query}
+    consumed: dict[str, Any] = {}
+    ctx.extra[social.OAUTH_STATE] = consumed
     location = social.handle_callback(
         provider_id,
         params,
@@ -178,6 +181,7 @@ def callback(ctx: Context) -> Redirect:
         base_url=ctx.info.base_url,
         ip_address=ctx.info.ip,
         user_agent=ctx.info.user_agent,
+        consumed=consumed,
     )
     return Redirect(location)
 

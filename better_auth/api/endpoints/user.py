@@ -23,7 +23,9 @@ UPDATE_USER = s.Schema(passthrough=True, containers=("record",), required=True)
 
 @endpoint("/update-user", "POST", session="session", body=UPDATE_USER)
 def update_user(ctx: Context) -> dict[str, bool]:
-    user = profile.update_user(ctx.session.user, ctx.body)
+    user = profile.update_user(
+        ctx.session.user, ctx.body, extra_fields=ctx.extra.get("user_fields")
+    )
     current = ctx.session
     current.user = user
     remember = not _dont_remember(ctx)

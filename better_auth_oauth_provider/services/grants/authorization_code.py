@@ -15,9 +15,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.db import router
+from django.db.models import QuerySet
 from oauth2_provider.models import get_grant_model
 
 from better_auth import clock
+from better_auth.models import Session
 
 from ...errors import InvalidGrant, InvalidRequest
 from ...models import GrantContext
@@ -26,8 +29,15 @@ from ...oauth.digests import token_digest
 from ...oauth.pkce import verify_code_verifier
 from ...oauth.resource_indicators import ResourcePolicy, narrow_resources
 from ...oauth.scopes import scope_list
+from ...storage import PreparedLookup
+from .._persist import Claim
 from ..dpop import ProofBinder, bind_tokens
-from ..introspection import alive_annotation, context_of, session_alive
+from ..introspection import (
+    alive_annotation,
+    context_of,
+    session_alive,
+    sessions_are_rows,
+)
 from ..resources import resolve_resource_policy
 from ..revocation import revoke_code_lineage
 from ..tokens import Issue, mint, store
@@ -38,16 +48,29 @@ security_log = logging.getLogger("better_auth.security.oauth_tokens")
 __all__ = ["exchange_code"]
 
 
-def _load_grant(digest: str, now: datetime) -> Any | None:
-    """The code row with its context, client, user and session liveness, in
-    one query."""
+def _grant_query(rows: bool, code: str, now: datetime) -> QuerySet:
     qs = get_grant_model().objects.select_related(
         "better_auth_context", "application__better_auth_profile", "user"
     )
-    alive = alive_annotation("better_auth_context__session_id", now)
+    alive = alive_annotation("better_auth_context__session_id", now) if rows else None
     if alive is not None:
         qs = qs.annotate(session_alive=alive)
-    return qs.filter(code=digest).first()
+    return qs.filter(code=code)
+
+
+# ``code`` is unique: no ordering needed.
+_GRANT = PreparedLookup(
+    get_grant_model(),
+    _grant_query,
+    code=get_grant_model()._meta.get_field("code"),
+    now=Session._meta.get_field("expires_at"),
+)
+
+
+def _load_grant(digest: str, now: datetime) -> Any | None:
+    """The code row with its context, client, user and session liveness, in
+    one query compiled once per connection (:mod:`...storage`)."""
+    return _GRANT.first(sessions_are_rows(), code=digest, now=now)
 
 
 def _reject_code(digest: str, grant: Any | None, reason: str) -> InvalidGrant:
@@ -63,12 +86,14 @@ def _reject_code(digest: str, grant: Any | None, reason: str) -> InvalidGrant:
     return InvalidGrant("invalid code")
 
 
+def _redemption(grant: Any, now: datetime) -> Claim:
+    """Marking the code used: the one request that does it wins."""
+    return Claim(GrantContext, grant.pk, "redeemed_at", {"redeemed_at": now})
+
+
 def _redeem(grant: Any, now: datetime) -> bool:
-    """Mark the code used; True for the one request that does it."""
-    marked = GrantContext.objects.filter(pk=grant.pk, redeemed_at__isnull=True).update(
-        redeemed_at=now
-    )
-    return marked == 1
+    """Mark the code used now; True for the one request that does it."""
+    return _redemption(grant, now).run(router.db_for_write(GrantContext))
 
 
 def _check_code_binding(
@@ -207,7 +232,7 @@ def exchange_code(
         expected_jkt=ctx.dpop_jkt,
     )
     body, rows = mint(spec)
-    if not store(rows, lambda: _redeem(grant, now)):
+    if not store(rows, _redemption(grant, now)):
         # Lost a concurrent redemption: the winner has committed, so what
         # it issued is visible and revoked now (RFC 6749 §4.1.2).
         raise _reject_code(digest, grant, "replayed concurrently")

@@ -79,6 +79,6 @@ def client_credentials_grant(
         ),
     )
     body, rows = mint(spec)
-    store(rows, lambda: True)
+    store(rows)
     logger.info("client_credentials token issued to client %s", client.client_id)
     return body

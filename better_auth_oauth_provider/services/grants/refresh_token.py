@@ -34,7 +34,7 @@ from ...models import RefreshTokenContext
 from ...oauth.client_auth import AuthenticatedClient, check_grant
 from ...oauth.resource_indicators import ResourcePolicy, narrow_resources
 from ...oauth.scopes import scope_list
-from .._persist import Update
+from .._persist import Claim, Update
 from ..dpop import ProofBinder, bind_tokens
 from ..introspection import context_of, find_refresh_token, session_alive
 from ..resources import resolve_resource_policy
@@ -134,14 +134,10 @@ def _replay_record(
     return [(RefreshTokenContext, ctx.pk, values)]
 
 
-def _rotate(row: Any, now: datetime) -> bool:
-    """Revoke the presented token; True for the one request that does it."""
-    changed = (
-        get_refresh_token_model()
-        .objects.filter(pk=row.pk, revoked__isnull=True)
-        .update(revoked=now, updated=now)
-    )
-    return changed == 1
+def _rotation(row: Any, now: datetime) -> Claim:
+    """Revoking the presented token: the one request that does it wins."""
+    values = {"revoked": now, "updated": now}
+    return Claim(get_refresh_token_model(), row.pk, "revoked", values)
 
 
 def _live_row(
@@ -252,7 +248,7 @@ def refresh_grant(
     spec.dpop_jkt = jkt
     body, rows = mint(spec)
     updates = _replay_record(ctx, fingerprint, body, now)
-    if store(rows, lambda: _rotate(row, now), updates):
+    if store(rows, _rotation(row, now), updates):
         logger.info("refresh token %s rotated for client %s", row.pk, client.client_id)
         return body
     if updates:

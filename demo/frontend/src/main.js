@@ -192,6 +192,24 @@ function homePage() {
     run(() => client.signOut(), "Signed out");
   });
 
+  // "Sign in with <provider>" (demo/settings.py DEMO_OIDC_*): Better Auth's
+  // signIn.social; its redirect plugin sends the browser to the provider, and
+  // the provider callback brings it back here, or, when this page was opened
+  // for an authorization, on to the client (the continuation rides along).
+  for (const button of document.querySelectorAll("[data-social-provider]")) {
+    button.addEventListener("click", () => {
+      run(() =>
+        client.signIn.social(
+          withContinuation({
+            provider: button.dataset.socialProvider,
+            callbackURL: "/",
+            errorCallbackURL: "/",
+          }),
+        ),
+      );
+    });
+  }
+
   const showOAuthRequest = async () => {
     if (!oauthQuery) return;
     const clientId = new URLSearchParams(oauthQuery).get("client_id");
