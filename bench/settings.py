@@ -7,7 +7,11 @@ single-client load test would trip over or that is under test on its own:
   from one IP would be limited to 100 requests per 10 s),
 * the session cookie cache, on only when ``BENCH_COOKIE_CACHE=1`` (Better
   Auth's ``session.cookieCache`` with the ``compact`` strategy, core-surface
-  §4.3), so one server start measures exactly one get-session path.
+  §4.3), so one server start measures exactly one get-session path,
+* the optional plugins (``better_auth.plugins.*``), because the Better Auth it
+  is compared with runs email and password only: with the jwt plugin every
+  get-session would also sign a JWT, with multi-session every sign-in would set
+  a second cookie. ``BENCH_PLUGINS=1`` keeps them.
 """
 
 from __future__ import annotations
@@ -16,7 +20,12 @@ import os
 
 from demo.settings import *  # noqa: F403
 from demo.settings import BETTER_AUTH as _DEMO_BETTER_AUTH
-from demo.settings import DATABASES
+from demo.settings import DATABASES, INSTALLED_APPS
+
+if os.environ.get("BENCH_PLUGINS", "0") != "1":
+    INSTALLED_APPS = [  # noqa: F405
+        app for app in INSTALLED_APPS if not app.startswith("better_auth.plugins.")
+    ]
 
 _cookie_cache = os.environ.get("BENCH_COOKIE_CACHE", "0") == "1"
 

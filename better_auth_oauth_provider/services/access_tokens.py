@@ -33,6 +33,7 @@ from better_auth.keys import InvalidJWT, KeyPair, get_signing_key, verify_jwt
 from better_auth.keys.store import CACHE_SECONDS
 from better_auth.storage.sessions import session_store
 
+from .. import extensions
 from ..conf import hook, issuer, section
 from ..errors import ServerError
 from ..oauth.resource_indicators import audience_values
@@ -76,15 +77,22 @@ def looks_like_jwt(token: object) -> bool:
 def _hook_claims(
     user: Any, client: Any, scopes: list[str], resources: list[str]
 ) -> dict[str, Any]:
+    context = {"user": user, "scopes": scopes, "client": client, "resources": resources}
+    claims = public_claims(
+        extensions.claims_for("access_token", context),
+        RESERVED_JWT_ACCESS_TOKEN_CLAIMS,
+        "an extension",
+    )
     custom = hook("CUSTOM_ACCESS_TOKEN_CLAIMS")
-    if custom is None:
-        return {}
-    extra = custom(
-        {"user": user, "scopes": scopes, "client": client, "resources": resources}
-    )
-    return public_claims(
-        extra, RESERVED_JWT_ACCESS_TOKEN_CLAIMS, "CUSTOM_ACCESS_TOKEN_CLAIMS"
-    )
+    if custom is not None:
+        claims.update(
+            public_claims(
+                custom(context),
+                RESERVED_JWT_ACCESS_TOKEN_CLAIMS,
+                "CUSTOM_ACCESS_TOKEN_CLAIMS",
+            )
+        )
+    return claims
 
 
 def access_token_claims(

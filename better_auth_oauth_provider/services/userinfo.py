@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .. import extensions
 from ..conf import hook
 
 __all__ = ["SCOPE_CLAIMS", "claims_for", "standard_claims", "userinfo_claims"]
@@ -62,11 +63,15 @@ def claims_for(
 ) -> dict[str, Any]:
     """The UserInfo response for ``user`` as seen by ``client``."""
     claims = standard_claims(user, scopes, requested)
+    context = {"user": user, "scopes": scopes, "client": client}
+    # Extensions add claims but never replace a standard one.
+    for name, value in extensions.claims_for("userinfo", context).items():
+        claims.setdefault(name, value)
     custom = hook("CUSTOM_USERINFO_CLAIMS")
     if custom is not None:
-        extra = custom({"user": user, "scopes": scopes, "client": client})
+        extra = custom(context)
         claims.update(extra or {})
-        claims["sub"] = str(user.pk)
+    claims["sub"] = str(user.pk)
     return claims
 
 

@@ -203,3 +203,39 @@ def test_two_apps_cannot_claim_the_same_grant() -> None:
             extend_oauth_provider(grant_types={"urn:x:grant": lambda r: {}})
     finally:
         extensions.reset_extensions()
+
+
+def test_extension_userinfo_claims_keep_the_subject(
+    extension_app: None, rp: Any
+) -> None:
+    """OIDC Core §5.3.2: ``sub`` is always the token's subject."""
+    app, secret, user = rp
+    body = login_tokens(app, secret, user)
+    response = Client().get(
+        "/api/auth/oauth2/userinfo",
+        headers={"authorization": f"Bearer {body['access_token']}"},
+    )
+    assert response.status_code == 200, response.content
+    claims = response.json()
+    assert claims["tenant"] == "acme"
+    assert claims["sub"] == str(user.pk)
+
+
+def test_extension_access_token_claims(
+    extension_app: None, oauth_settings: Any, m2m_client: tuple[Any, str]
+) -> None:
+    """RFC 9068 §2.2: extra claims in a JWT access token, reserved ones kept."""
+    oauth_settings(
+        RESOURCES=["https://api.example.test"], ENFORCE_PER_CLIENT_RESOURCES=False
+    )
+    app, secret = m2m_client
+    response = post_form(
+        "/oauth2/token",
+        {"grant_type": "client_credentials", "resource": "https://api.example.test"},
+        auth=(app.client_id, secret),
+    )
+    assert response.status_code == 200, response.content
+    token = response.json()["access_token"]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["tenant"] == "acme"
+    assert claims["sub"] == app.client_id

@@ -53,4 +53,6 @@ class ExtensionAppConfig(AppConfig):
                 "example_supported": True,
             },
             id_token_claims=tenant_claim,
+            userinfo_claims=tenant_claim,
+            access_token_claims=tenant_claim,
         )
