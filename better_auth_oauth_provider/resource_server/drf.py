@@ -60,6 +60,22 @@ def _metadata(request: Any, resource: str) -> str:
     return getattr(view, "resource_metadata", None) or resource_metadata_url(resource)
 
 
+def _carry_headers(request: Any, error: AccessTokenError) -> None:
+    """Headers other than the challenge (``DPoP-Nonce``, RFC 9449 §9).
+
+    DRF's exception handler sets only ``WWW-Authenticate``, but every
+    response, errors included, gets the view's ``headers`` in
+    ``finalize_response``, so that is where they go.
+    """
+    view = _view(request)
+    headers = getattr(view, "headers", None)
+    if not isinstance(headers, dict):
+        return
+    for name, value in error.headers.items():
+        if name.lower() != "www-authenticate":
+            headers[name] = value
+
+
 class AccessTokenAuthentication(BaseAuthentication):
     """Authenticate with an access token meant for this resource."""
 
@@ -78,6 +94,7 @@ class AccessTokenAuthentication(BaseAuthentication):
             user = self._user(token)
         except AccessTokenError as error:
             setattr(request._request, _ERROR, error)
+            _carry_headers(request, error)
             raise exceptions.AuthenticationFailed(error.description) from None
         return user, token
 
@@ -95,9 +112,8 @@ class AccessTokenAuthentication(BaseAuthentication):
     def authenticate_header(self, request: Any) -> str:
         error = getattr(request._request, _ERROR, None)
         if error is not None and "WWW-Authenticate" in error.headers:
-            # A DPoP proof error (RFC 9449 §7.1). TODO(dpop): DRF's exception
-            # handler sends no other header, so no DPoP-Nonce goes with a
-            # use_dpop_nonce challenge here; nonces need the decorator.
+            # A DPoP proof error (RFC 9449 §7.1); its DPoP-Nonce travels
+            # through the view's headers (:func:`_carry_headers`).
             return error.headers["WWW-Authenticate"]
         resource = _resource(request, self.resource)
         return bearer_challenge(

@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from better_auth.api.router import render
 from better_auth.conf import auth_settings
 
+from .. import capabilities
 from ..conf import issuer, section
 from ..discovery import CACHE_CONTROL, method_not_allowed
 
@@ -51,6 +52,11 @@ def protected_resource_metadata(row: Any, request: HttpRequest | None = None) ->
     doc["bearer_methods_supported"] = ["header"]
     if row.name:
         doc["resource_name"] = row.name
+    if capabilities.is_supported("dpop"):
+        # RFC 9728 §2: the proof algorithms this resource accepts.
+        doc["dpop_signing_alg_values_supported"] = list(
+            section().DPOP_SIGNING_ALGORITHMS
+        )
     if row.dpop_required:
         doc["dpop_bound_access_tokens_required"] = True
     return doc

@@ -260,14 +260,18 @@ def test_toolkit_refuses_dpop_scheme_for_an_unbound_token(
     assert response.json()["error"] == "invalid_token"
 
 
-def test_toolkit_nonce(api_token: str, holder: Holder, oauth_settings: Any) -> None:
-    """RFC 9449 §9 at a resource: use_dpop_nonce with a DPoP-Nonce header."""
+@pytest.mark.parametrize("view", [read_view, Items.as_view()], ids=["django", "drf"])
+def test_toolkit_nonce(
+    api_token: str, holder: Holder, oauth_settings: Any, view: Any
+) -> None:
+    """RFC 9449 §9 at a resource: use_dpop_nonce with a DPoP-Nonce header,
+    through the decorator and through the DRF classes alike."""
     oauth_settings(DPOP_REQUIRE_NONCE=True)
-    first = call(read_view, api_token, proof=api_proof(holder, api_token))
+    first = call(view, api_token, proof=api_proof(holder, api_token))
     assert first.status_code == 401
-    assert first.json()["error"] == "use_dpop_nonce"
+    assert 'error="use_dpop_nonce"' in first["WWW-Authenticate"]
     nonce = first["DPoP-Nonce"]
-    retry = call(read_view, api_token, proof=api_proof(holder, api_token, nonce=nonce))
+    retry = call(view, api_token, proof=api_proof(holder, api_token, nonce=nonce))
     assert retry.status_code == 200, retry.content
 
 

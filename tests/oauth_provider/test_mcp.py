@@ -47,6 +47,9 @@ SCOPES = ["openid", "profile", "email", "offline_access", "mcp:tools", "mcp:admi
 MCP = mcp_protected_resource(MCP_URL, scopes=["mcp:tools"], name="Test MCP server")
 
 
+DPOP_ALGS = ["EdDSA", "ES256", "ES512", "PS256", "RS256"]
+
+
 def _jsonrpc(request: HttpRequest) -> JsonResponse:
     """A minimal MCP endpoint: ``initialize`` and ``tools/list``."""
     message = json.loads(request.body or b"{}")
@@ -233,6 +236,7 @@ def test_discovery_chain_resolves() -> None:
         "scopes_supported": ["mcp:tools", "mcp:admin"],
         "bearer_methods_supported": ["header"],
         "resource_name": "Test MCP server",
+        "dpop_signing_alg_values_supported": DPOP_ALGS,
     }
     (server,) = doc["authorization_servers"]
     from urllib.parse import urlsplit

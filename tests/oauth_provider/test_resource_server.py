@@ -344,6 +344,14 @@ def test_protected_resource_metadata(db: None) -> None:
         "scopes_supported": ["read", "write"],
         "bearer_methods_supported": ["header"],
         "resource_name": "Items API",
+        # RFC 9728 §2, present while DPoP is supported.
+        "dpop_signing_alg_values_supported": [
+            "EdDSA",
+            "ES256",
+            "ES512",
+            "PS256",
+            "RS256",
+        ],
         "dpop_bound_access_tokens_required": True,
     }
     root = Client().get("/.well-known/oauth-protected-resource").json()
