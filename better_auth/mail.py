@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
+from .background import use_celery
 from .conf import auth_settings
 
 logger = logging.getLogger(__name__)
@@ -35,17 +36,7 @@ __all__ = [
 
 
 def _use_celery() -> bool:
-    configured = auth_settings.EMAIL.USE_CELERY
-    if configured is not None:
-        return bool(configured)
-    try:
-        import celery  # noqa: F401
-    except ImportError:
-        return False
-    return bool(
-        getattr(settings, "CELERY_BROKER_URL", None)
-        or getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
-    )
+    return use_celery(auth_settings.EMAIL.USE_CELERY)
 
 
 def deliver(to: str, subject: str, body: str) -> None:

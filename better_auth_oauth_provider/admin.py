@@ -160,48 +160,54 @@ def rotate_client_secret(
     return modeladmin.secret_page(request, app, secret, rotated=True)
 
 
-class ClientResourceInline(admin.TabularInline):
-    """The resources a client may get tokens for (RFC 8707)."""
+class _ClientResourceLinks(admin.TabularInline):
+    """A client-resource link edited from one side; ``fk_name`` is that side."""
 
     model = ClientResource
-    fk_name = "client"
     extra = 0
+    readonly_fields = ("created_at",)
+
+
+class ClientResourceInline(_ClientResourceLinks):
+    """The resources a client may get tokens for (RFC 8707)."""
+
+    fk_name = "client"
     autocomplete_fields = ("resource",)
     fields = ("resource", "metadata", "created_at")
-    readonly_fields = ("created_at",)
     verbose_name = "protected resource"
     verbose_name_plural = "protected resources (RFC 8707)"
 
 
-class ResourceClientInline(admin.TabularInline):
+class ResourceClientInline(_ClientResourceLinks):
     """The clients linked to a resource."""
 
-    model = ClientResource
     fk_name = "resource"
-    extra = 0
     raw_id_fields = ("client",)
     fields = ("client", "metadata", "created_at")
-    readonly_fields = ("created_at",)
     verbose_name = "linked client"
     verbose_name_plural = "linked clients"
+
+
+# What an administrator edits on a resource; the form and the page agree.
+RESOURCE_FIELDS = (
+    "identifier",
+    "name",
+    "enabled",
+    "access_token_ttl",
+    "refresh_token_ttl",
+    "allowed_scopes",
+    "custom_claims",
+    "signing_algorithm",
+    "signing_key_id",
+    "dpop_required",
+    "metadata",
+)
 
 
 class ResourceForm(forms.ModelForm):
     class Meta:
         model = Resource
-        fields = (
-            "identifier",
-            "name",
-            "enabled",
-            "access_token_ttl",
-            "refresh_token_ttl",
-            "allowed_scopes",
-            "custom_claims",
-            "signing_algorithm",
-            "signing_key_id",
-            "dpop_required",
-            "metadata",
-        )
+        fields = RESOURCE_FIELDS
 
     def clean_identifier(self) -> str:
         from .services.resources import identifier_problem
@@ -244,21 +250,7 @@ class ResourceAdmin(admin.ModelAdmin):
     search_fields = ("identifier", "name", "client_links__client__client_id")
     readonly_fields = ("created_at", "updated_at")
     inlines = (ResourceClientInline,)
-    fields = (
-        "identifier",
-        "name",
-        "enabled",
-        "access_token_ttl",
-        "refresh_token_ttl",
-        "allowed_scopes",
-        "custom_claims",
-        "signing_algorithm",
-        "signing_key_id",
-        "dpop_required",
-        "metadata",
-        "created_at",
-        "updated_at",
-    )
+    fields = (*RESOURCE_FIELDS, "created_at", "updated_at")
 
     form = ResourceForm
 

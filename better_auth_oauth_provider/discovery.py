@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 
 from better_auth.api.registry import match
 from better_auth.api.router import render
+from better_auth.social.id_token import ASYMMETRIC_ALGORITHM_NAMES
 
 from . import capabilities, extensions
 from .conf import issuer, section
@@ -33,19 +34,9 @@ __all__ = [
 ]
 
 CACHE_CONTROL = "public, max-age=15, stale-while-revalidate=15, stale-if-error=86400"
-# Client-assertion algorithms Better Auth accepts (surface §2).
-JWS_ALGS = [
-    "RS256",
-    "RS384",
-    "RS512",
-    "PS256",
-    "PS384",
-    "PS512",
-    "ES256",
-    "ES384",
-    "ES512",
-    "EdDSA",
-]
+# Client-assertion algorithms Better Auth accepts (surface §2): every
+# asymmetric JWS algorithm, never an HMAC one.
+JWS_ALGS = list(ASYMMETRIC_ALGORITHM_NAMES)
 DPOP_ALGS = ["EdDSA", "ES256", "ES512", "PS256", "RS256"]
 BASE_CLAIMS = ["sub", "iss", "aud", "exp", "iat", "sid", "scope", "azp"]
 SCOPE_CLAIMS = {

@@ -22,7 +22,13 @@ from .sessions import create_session
 logger = logging.getLogger(__name__)
 security_log = logging.getLogger("better_auth.security.login")
 
-__all__ = ["SignInResult", "SignUpResult", "sign_in_email", "sign_up_email"]
+__all__ = [
+    "SignInResult",
+    "SignUpResult",
+    "open_password_session",
+    "sign_in_email",
+    "sign_up_email",
+]
 
 
 @dataclass
@@ -174,15 +180,50 @@ def sign_in_email(
     if not is_email(email):
         raise APIError(400, "INVALID_EMAIL")
     passwords.refuse_over_long_password(password)
-    user = User.objects.filter(email=email).first()
+    return open_password_session(
+        User.objects.filter(email=email).first(),
+        password,
+        error_code="INVALID_EMAIL_OR_PASSWORD",
+        method="email",
+        ip_address=ip_address,
+        user_agent=user_agent,
+        remember_me=remember_me,
+        callback_url=callback_url,
+        auth_url=auth_url,
+    )
+
+
+def open_password_session(
+    user: User | None,
+    password: str,
+    *,
+    error_code: str,
+    method: str,
+    ip_address: str | None,
+    user_agent: str | None,
+    remember_me: bool = True,
+    callback_url: str | None = None,
+    auth_url: str | None = None,
+) -> SignInResult:
+    """Check ``password`` for the account a sign-in identifier found and open a session.
+
+    ``user`` is None when the identifier (email, username) matched nobody. Every
+    failure answers 401 ``error_code`` after exactly one hash operation, so timing
+    does not tell which identifiers exist (case 58, OWASP ASVS V2.2); sharing this
+    keeps every password sign-in in the same order: password, then verified email,
+    then the session.
+    """
     if user is None or not user.is_active:
         passwords.burn_password_hash(password)
-        security_log.warning("failed sign-in: unknown account")
-        raise APIError(401, "INVALID_EMAIL_OR_PASSWORD")
+        security_log.warning("failed %s sign-in: unknown account", method)
+        raise APIError(401, error_code)
     if not passwords.check_user_password(user, password):
-        security_log.warning("failed sign-in for user %s", user.pk)
-        raise APIError(401, "INVALID_EMAIL_OR_PASSWORD")
-    if cfg.REQUIRE_EMAIL_VERIFICATION and not user.email_verified:
+        security_log.warning("failed %s sign-in for user %s", method, user.pk)
+        raise APIError(401, error_code)
+    if (
+        auth_settings.EMAIL_AND_PASSWORD.REQUIRE_EMAIL_VERIFICATION
+        and not user.email_verified
+    ):
         if auth_settings.EMAIL_VERIFICATION.SEND_ON_SIGN_IN:
             from .email_verification import send_verification_for
 
@@ -191,12 +232,12 @@ def sign_in_email(
     session = create_session(
         user, ip_address=ip_address, user_agent=user_agent, remember_me=remember_me
     )
-    _signed_in(user, session)
+    _signed_in(user, session, method)
     return SignInResult(user, session)
 
 
 def _signed_in(user: User, session: Session, method: str = "email") -> None:
-    logger.info("user %s signed in (session %s)", user.pk, session.pk)
+    logger.info("user %s signed in by %s (session %s)", user.pk, method, session.pk)
     transaction.on_commit(
         lambda: signals.user_signed_in.send(
             sender=User, user=user, session_id=session.pk, method=method

@@ -545,12 +545,34 @@ class OAuthProvider:
 
     def map_profile(self, profile: Mapping[str, Any]) -> UserInfo:
         """Default OIDC claim mapping (OIDC Core §5.1); providers override."""
+        return self.profile_info(
+            profile,
+            email_verified=_as_bool(profile.get("email_verified")),
+            name=profile.get("name") or profile.get("preferred_username"),
+            image=profile.get("picture"),
+        )
+
+    def profile_info(
+        self,
+        profile: Mapping[str, Any],
+        *,
+        email_verified: bool,
+        name: Any,
+        image: Any,
+        email_key: str = "email",
+    ) -> UserInfo:
+        """The identity a profile describes, as every mapping builds it.
+
+        Providers differ only in where the verification flag, name and picture
+        live; the subject rule, the string checks and keeping the whole profile
+        (for ``mapProfileToUser``) are the same for all of them.
+        """
         return UserInfo(
             id=self.account_subject(profile),
-            email=_str(profile.get("email")),
-            email_verified=_as_bool(profile.get("email_verified")),
-            name=str(profile.get("name") or profile.get("preferred_username") or ""),
-            image=_str(profile.get("picture")),
+            email=_str(profile.get(email_key)),
+            email_verified=email_verified,
+            name=str(name or ""),
+            image=_str(image),
             profile=dict(profile),
         )
 

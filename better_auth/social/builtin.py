@@ -111,13 +111,11 @@ class GitHub(OAuthProvider):
         return profile
 
     def map_profile(self, profile: Mapping[str, Any]) -> UserInfo:
-        return UserInfo(
-            id=self.account_subject(profile),
-            email=_str(profile.get("email")),
+        return self.profile_info(
+            profile,
             email_verified=bool(profile.get("email_verified")),
-            name=str(profile.get("name") or profile.get("login") or ""),
-            image=_str(profile.get("avatar_url")),
-            profile=dict(profile),
+            name=profile.get("name") or profile.get("login"),
+            image=profile.get("avatar_url"),
         )
 
 
@@ -247,13 +245,11 @@ class Discord(OAuthProvider):
             if avatar
             else None
         )
-        return UserInfo(
-            id=self.account_subject(profile),
-            email=_str(profile.get("email")),
+        return self.profile_info(
+            profile,
             email_verified=profile.get("verified") is True,
-            name=str(profile.get("global_name") or profile.get("username") or ""),
+            name=profile.get("global_name") or profile.get("username"),
             image=image,
-            profile=dict(profile),
         )
 
 
@@ -269,14 +265,12 @@ class GitLab(OAuthProvider):
         self.userinfo_endpoint = f"{base}/api/v4/user"
 
     def map_profile(self, profile: Mapping[str, Any]) -> UserInfo:
-        return UserInfo(
-            id=self.account_subject(profile),
-            email=_str(profile.get("email")),
+        return self.profile_info(
+            profile,
             # GitLab reports confirmation as confirmed_at on the user.
             email_verified=bool(profile.get("confirmed_at")),
-            name=str(profile.get("name") or profile.get("username") or ""),
-            image=_str(profile.get("avatar_url")),
-            profile=dict(profile),
+            name=profile.get("name") or profile.get("username"),
+            image=profile.get("avatar_url"),
         )
 
 
@@ -292,15 +286,13 @@ class Facebook(OAuthProvider):
         picture = profile.get("picture")
         image = None
         if isinstance(picture, Mapping):
-            image = _str((picture.get("data") or {}).get("url"))
-        return UserInfo(
-            id=self.account_subject(profile),
-            email=_str(profile.get("email")),
+            image = (picture.get("data") or {}).get("url")
+        return self.profile_info(
+            profile,
             # Facebook only returns confirmed addresses.
             email_verified=bool(profile.get("email")),
-            name=str(profile.get("name") or ""),
+            name=profile.get("name"),
             image=image,
-            profile=dict(profile),
         )
 
 
@@ -378,14 +370,12 @@ class Twitter(OAuthProvider):
         return profile
 
     def map_profile(self, profile: Mapping[str, Any]) -> UserInfo:
-        email = _str(profile.get("confirmed_email"))
-        return UserInfo(
-            id=self.account_subject(profile),
-            email=email,
-            email_verified=email is not None,
-            name=str(profile.get("name") or profile.get("username") or ""),
-            image=_str(profile.get("profile_image_url")),
-            profile=dict(profile),
+        return self.profile_info(
+            profile,
+            email_key="confirmed_email",
+            email_verified=_str(profile.get("confirmed_email")) is not None,
+            name=profile.get("name") or profile.get("username"),
+            image=profile.get("profile_image_url"),
         )
 
 
@@ -400,13 +390,11 @@ class Zoom(OAuthProvider):
         name = profile.get("display_name") or " ".join(
             str(p) for p in (profile.get("first_name"), profile.get("last_name")) if p
         )
-        return UserInfo(
-            id=self.account_subject(profile),
-            email=_str(profile.get("email")),
+        return self.profile_info(
+            profile,
             email_verified=profile.get("verified") == 1,
-            name=str(name or ""),
-            image=_str(profile.get("pic_url")),
-            profile=dict(profile),
+            name=name,
+            image=profile.get("pic_url"),
         )
 
 

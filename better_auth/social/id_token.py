@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "ASYMMETRIC_ALGORITHMS",
+    "ASYMMETRIC_ALGORITHM_NAMES",
     "IdTokenError",
     "IdTokenPolicy",
     "JWKSCache",
@@ -39,22 +40,22 @@ __all__ = [
     "verify_id_token",
 ]
 
-# Signature algorithms a public key can verify. HS* verify with a shared
-# secret, so a JWKS (public) key must never be used as an HMAC key.
-ASYMMETRIC_ALGORITHMS = frozenset(
-    {
-        "RS256",
-        "RS384",
-        "RS512",
-        "PS256",
-        "PS384",
-        "PS512",
-        "ES256",
-        "ES384",
-        "ES512",
-        "EdDSA",
-    }
+# Signature algorithms a public key can verify (RFC 7518 §3.1, RFC 8037 §3.1),
+# in the order metadata documents list them. HS* verify with a shared secret,
+# so a JWKS (public) key must never be used as an HMAC key.
+ASYMMETRIC_ALGORITHM_NAMES = (
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
 )
+ASYMMETRIC_ALGORITHMS = frozenset(ASYMMETRIC_ALGORITHM_NAMES)
 CLOCK_TOLERANCE = 30  # seconds, as openid-client and Better Auth allow
 JWKS_TTL = 3600
 

@@ -27,13 +27,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import requests
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from oauth2_provider.models import get_refresh_token_model
 
 from better_auth import clock
+from better_auth.background import use_celery
 from better_auth.keys import sign_jwt
 from better_auth.outbound import OutboundURLRefused, fetch
 
@@ -222,17 +222,7 @@ def retry_delay(retries: int) -> int:
 
 
 def _use_celery() -> bool:
-    configured = section().BACKCHANNEL_LOGOUT_USE_CELERY
-    if configured is not None:
-        return bool(configured)
-    try:
-        import celery  # noqa: F401
-    except ImportError:
-        return False
-    return bool(
-        getattr(settings, "CELERY_BROKER_URL", None)
-        or getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
-    )
+    return use_celery(section().BACKCHANNEL_LOGOUT_USE_CELERY)
 
 
 def _dispatch(target: Target) -> None:

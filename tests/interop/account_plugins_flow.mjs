@@ -10,72 +10,13 @@
 // {step, ok, status, detail}, then {summary: true, ok, passed, failed, total};
 // exit 0 only if all passed.
 import { randomBytes } from "node:crypto";
-import { createAuthClient } from "better-auth/client";
 import { adminClient, anonymousClient, usernameClient } from "better-auth/client/plugins";
+import { authClient, callStep as step, describeError, finish, parseArgs } from "./lib/harness.mjs";
 
-const [baseArg, adminEmail, adminPassword] = process.argv.slice(2);
-if (!baseArg || !adminEmail || !adminPassword) {
-  console.error("usage: node account_plugins_flow.mjs <baseURL> <adminEmail> <adminPassword>");
-  process.exit(2);
-}
-const BASE = new URL(baseArg).href.replace(/\/$/, "");
-const ORIGIN = new URL(BASE).origin;
+const ctx = parseArgs("account_plugins_flow.mjs", ["baseURL", "adminEmail", "adminPassword"]);
+const { adminEmail, adminPassword } = ctx.args;
 
-function device() {
-  const jar = new Map();
-  const remember = (res) => {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = line.split(";");
-      const eq = pair.indexOf("=");
-      if (eq < 0) continue;
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const expired =
-        value === "" ||
-        attrs.some((a) => {
-          const [k, v = ""] = a.split("=").map((s) => s.trim());
-          return /^max-age$/i.test(k) && Number(v) <= 0;
-        });
-      if (expired) jar.delete(name);
-      else jar.set(name, value);
-    }
-  };
-  const customFetchImpl = async (input, init = {}) => {
-    const headers = new Headers(init.headers);
-    if (jar.size) headers.set("cookie", [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
-    headers.set("origin", ORIGIN);
-    const res = await fetch(input, { ...init, headers });
-    remember(res);
-    return res;
-  };
-  return createAuthClient({
-    baseURL: BASE,
-    fetchOptions: { customFetchImpl },
-    plugins: [adminClient(), usernameClient(), anonymousClient()],
-  });
-}
-
-const results = [];
-const emit = (obj) => console.log(JSON.stringify(obj));
-const describeError = (e) => (e ? `${e.code ?? "?"}: ${e.message ?? ""}` : "no error");
-
-async function step(name, call, check) {
-  let status = null;
-  const fetchOptions = { onResponse: (ctx) => { status = ctx.response.status; } };
-  let ok = false;
-  let detail;
-  try {
-    const { data, error } = await call(fetchOptions);
-    if (status === null && error?.status) status = error.status;
-    [ok, detail] = check(data ?? null, error ?? null, status);
-  } catch (err) {
-    detail = `exception: ${err?.message || err}`;
-  }
-  const row = { step: name, ok: Boolean(ok), status, detail };
-  results.push(row);
-  emit(row);
-  return row;
-}
+const device = () => authClient(ctx, { plugins: [adminClient(), usernameClient(), anonymousClient()] }).client;
 
 const tag = `${Date.now()}-${randomBytes(3).toString("hex")}`;
 const memberEmail = `member-${tag}@example.com`;
@@ -221,6 +162,4 @@ await step(
   (d, e, s) => [s === 200 && d?.success === true, describeError(e)],
 );
 
-const passed = results.filter((r) => r.ok).length;
-emit({ summary: true, ok: passed === results.length, passed, failed: results.length - passed, total: results.length });
-process.exit(passed === results.length ? 0 : 1);
+finish();

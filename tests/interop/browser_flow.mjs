@@ -11,75 +11,24 @@
 // {step, ok, detail, screenshot}, then {summary: true, ...}. Exit code 0 only if all
 // steps pass. Chromium is the Debian package at /usr/bin/chromium (CHROMIUM_PATH
 // overrides); playwright-core downloads no browser of its own.
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { chromium } from "playwright-core";
+import { finish, openChromium, parseArgs, STEP_TIMEOUT_MS } from "./lib/harness.mjs";
 
-const [pageArg, shotArg] = process.argv.slice(2);
-if (!pageArg || !shotArg) {
-  console.error("usage: node browser_flow.mjs <pageURL> <screenshotDir>");
-  process.exit(2);
-}
-const PAGE_URL = new URL(pageArg).href;
-const SHOT_DIR = path.resolve(shotArg);
-mkdirSync(SHOT_DIR, { recursive: true });
-
-const EXECUTABLE = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const STEP_TIMEOUT_MS = Number(process.env.STEP_TIMEOUT_MS || 15000);
-
-const emit = (obj) => console.log(JSON.stringify(obj));
-const results = [];
+const { args } = parseArgs("browser_flow.mjs", ["pageURL", "screenshotDir"]);
+const PAGE_URL = new URL(args.pageURL).href;
+const SHOT_DIR = path.resolve(args.screenshotDir);
 
 const email = `browser-${Date.now()}-${randomBytes(3).toString("hex")}@example.com`;
 const password = `pw-${randomBytes(9).toString("base64url")}`;
 const name = "Browser User";
 
-// A fresh profile per run, so no cookie or storage from earlier runs leaks in.
-const userDataDir = mkdtempSync(path.join(tmpdir(), "dba-chromium-"));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: EXECUTABLE,
-  headless: true,
-  args: ARGS,
+const { context, page, byId, step, close } = await openChromium({
+  shotDir: SHOT_DIR,
+  profilePrefix: "dba-chromium-",
   viewport: { width: 1100, height: 900 },
+  reportFailedRequests: true,
 });
-context.setDefaultTimeout(STEP_TIMEOUT_MS);
-const page = context.pages()[0] ?? (await context.newPage());
-
-// Page-side problems are reported in the step details (they often explain a failure).
-const pageProblems = [];
-page.on("pageerror", (err) => pageProblems.push(`pageerror: ${err.message}`));
-page.on("console", (msg) => {
-  // Failed loads are reported with their URL by the response listener below.
-  if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) {
-    pageProblems.push(`console: ${msg.text()}`);
-  }
-});
-page.on("response", (res) => {
-  if (res.status() >= 400) pageProblems.push(`http ${res.status()}: ${res.request().method()} ${res.url()}`);
-});
-page.on("requestfailed", (req) => pageProblems.push(`requestfailed: ${req.method()} ${req.url()} ${req.failure()?.errorText}`));
-
-const byId = (id) => page.locator(`[data-testid="${id}"]`);
-let shotNo = 0;
-
-async function screenshot(label) {
-  shotNo += 1;
-  const file = path.join(SHOT_DIR, `${String(shotNo).padStart(2, "0")}-${label}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
 
 /** Waits until the page is idle (no request in flight) and the panel is in `state`. */
 async function waitForPanel(state) {
@@ -96,32 +45,6 @@ async function panelText() {
     expires: await byId("session-expires").textContent(),
     error: (await byId("error").isVisible()) ? await byId("error").textContent() : "",
   };
-}
-
-/** Runs one step; `body` returns a detail value or throws. Stops the flow on failure. */
-async function step(label, body) {
-  const problemsBefore = pageProblems.length;
-  let ok = true;
-  let detail;
-  try {
-    detail = await body();
-  } catch (err) {
-    ok = false;
-    detail = String(err?.message || err).split("\n")[0];
-  }
-  const fresh = pageProblems.slice(problemsBefore);
-  if (fresh.length) detail = { result: detail, page: fresh };
-  let shot = null;
-  try {
-    shot = await screenshot(ok ? label : `${label}-failed`);
-  } catch (err) {
-    detail = { result: detail, screenshotError: String(err?.message || err) };
-  }
-  const row = { step: label, ok, detail, screenshot: shot };
-  results.push(row);
-  emit(row);
-  if (!ok) throw new Error(`step ${label} failed`);
-  return detail;
 }
 
 const expectPanel = async (want) => {
@@ -194,12 +117,7 @@ try {
 } catch {
   // The failing step has already been reported.
 } finally {
-  await context.close().catch(() => {});
-  rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }
 
-const failed = results.filter((r) => !r.ok).length;
-const expected = 7;
-const ok = failed === 0 && results.length === expected;
-emit({ summary: true, ok, passed: results.length - failed, failed, total: expected, pageURL: PAGE_URL, screenshotDir: SHOT_DIR });
-process.exit(ok ? 0 : 1);
+finish({ pageURL: PAGE_URL, screenshotDir: SHOT_DIR }, { expected: 7 });

@@ -18,36 +18,13 @@
 // and consent remembered). A PNG is written to <screenshotDir> after every step.
 // Output: one JSON line per step {step, ok, detail, screenshot}, then {summary: true,
 // ...}. Exit code 0 only if all steps pass. Codes and tokens are never printed.
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import * as oidc from "openid-client";
-import { chromium } from "playwright-core";
+import { expect, finish, openChromium, setup, STEP_TIMEOUT_MS } from "./lib/harness.mjs";
 
-const [baseArg, configArg, shotArg] = process.argv.slice(2);
-if (!baseArg || !configArg || !shotArg) {
-  console.error("usage: node browser_oauth_flow.mjs <baseURL> <configFile> <screenshotDir>");
-  process.exit(2);
-}
-const BASE = new URL(baseArg).href.replace(/\/$/, "");
-const ISSUER = `${BASE}/api/auth`;
-const cfg = JSON.parse(readFileSync(configArg, "utf8"));
-const SHOT_DIR = path.resolve(shotArg);
-mkdirSync(SHOT_DIR, { recursive: true });
-
-const EXECUTABLE = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const STEP_TIMEOUT_MS = Number(process.env.STEP_TIMEOUT_MS || 15000);
+const { BASE, ISSUER, cfg, args } = setup("browser_oauth_flow.mjs", ["baseURL", "configFile", "screenshotDir"]);
+const SHOT_DIR = path.resolve(args.screenshotDir);
 const EXPECTED = [
   "open-authorization-url",
   "fill-sign-in-form",
@@ -57,9 +34,6 @@ const EXPECTED = [
   "token-exchange",
   "second-authorization-skips-login-and-consent",
 ];
-
-const emit = (obj) => console.log(JSON.stringify(obj));
-const results = [];
 
 // ---------- the RP's loopback callback (RFC 8252 §7.3) ----------
 const callbacks = [];
@@ -92,62 +66,14 @@ const nextCallback = () =>
   });
 
 // ---------- browser ----------
-const userDataDir = mkdtempSync(path.join(tmpdir(), "dba-oauth-chromium-"));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: EXECUTABLE,
-  headless: true,
-  args: ARGS,
+const { context, page, byId, step, close } = await openChromium({
+  shotDir: SHOT_DIR,
+  profilePrefix: "dba-oauth-chromium-",
   viewport: { width: 1000, height: 800 },
-});
-context.setDefaultTimeout(STEP_TIMEOUT_MS);
-const page = context.pages()[0] ?? (await context.newPage());
-const pageProblems = [];
-page.on("pageerror", (err) => pageProblems.push(`pageerror: ${err.message}`));
-page.on("console", (msg) => {
-  if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) {
-    pageProblems.push(`console: ${msg.text()}`);
-  }
-});
-page.on("response", (res) => {
-  if (res.status() >= 400) pageProblems.push(`http ${res.status()}: ${res.request().method()} ${new URL(res.url()).pathname}`);
+  reportUrl: (url) => new URL(url).pathname,
+  errorText: (err) => err?.error_description || err?.message || err,
 });
 
-const byId = (id) => page.locator(`[data-testid="${id}"]`);
-let shotNo = 0;
-async function screenshot(label) {
-  shotNo += 1;
-  const file = path.join(SHOT_DIR, `${String(shotNo).padStart(2, "0")}-${label}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
-class StepFailure extends Error {}
-const expect = (cond, message) => {
-  if (!cond) throw new StepFailure(message);
-};
-async function step(label, body) {
-  const problemsBefore = pageProblems.length;
-  let ok = true;
-  let detail;
-  try {
-    detail = await body();
-  } catch (err) {
-    ok = false;
-    detail = String(err?.error_description || err?.message || err).split("\n")[0];
-  }
-  const fresh = pageProblems.slice(problemsBefore);
-  if (fresh.length) detail = { result: detail, page: fresh };
-  let shot = null;
-  try {
-    shot = await screenshot(ok ? label : `${label}-failed`);
-  } catch (err) {
-    detail = { result: detail, screenshotError: String(err?.message || err) };
-  }
-  const row = { step: label, ok, detail, screenshot: shot };
-  results.push(row);
-  emit(row);
-  if (!ok) throw new Error(`step ${label} failed`);
-  return detail;
-}
 const pathOf = (url) => new URL(url).pathname;
 
 try {
@@ -241,12 +167,8 @@ try {
 } catch {
   // The failing step has already been reported.
 } finally {
-  await context.close().catch(() => {});
-  rmSync(userDataDir, { recursive: true, force: true });
+  await close();
   server.close();
 }
 
-const failed = results.filter((r) => !r.ok).length;
-const ok = failed === 0 && results.length === EXPECTED.length;
-emit({ summary: true, ok, passed: results.length - failed, failed, total: EXPECTED.length, screenshotDir: SHOT_DIR });
-process.exit(ok ? 0 : 1);
+finish({ screenshotDir: SHOT_DIR }, { expected: EXPECTED.length });

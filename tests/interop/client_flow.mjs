@@ -12,86 +12,13 @@
 // Output: one JSON line per step {step, ok, status, detail}, then one summary line
 // {summary: true, ok, passed, failed, total}. Exit code 0 only if every step is ok.
 import { randomBytes } from "node:crypto";
-import { createAuthClient } from "better-auth/client";
+import { authClient, callStep as step, describeError, finish, parseArgs } from "./lib/harness.mjs";
 
-const baseArg = process.argv[2];
-if (!baseArg) {
-  console.error("usage: node client_flow.mjs <baseURL>");
-  process.exit(2);
-}
-const BASE = new URL(baseArg).href.replace(/\/$/, "");
-const ORIGIN = new URL(BASE).origin;
-
-// ---- cookie jar ----
-// Enough of RFC 6265 for a single host: name=value pairs, deleted on Max-Age<=0,
-// an Expires date in the past, or an empty value (Better Auth's way of clearing).
-const jar = new Map();
-const rememberCookies = (res) => {
-  for (const line of res.headers.getSetCookie()) {
-    const [pair, ...attrs] = line.split(";");
-    const eq = pair.indexOf("=");
-    if (eq < 0) continue;
-    const name = pair.slice(0, eq).trim();
-    const value = pair.slice(eq + 1).trim();
-    const expired =
-      value === "" ||
-      attrs.some((a) => {
-        const [k, v = ""] = a.split("=").map((s) => s.trim());
-        if (/^max-age$/i.test(k)) return Number(v) <= 0;
-        if (/^expires$/i.test(k)) return Date.parse(v) <= Date.now();
-        return false;
-      });
-    if (expired) jar.delete(name);
-    else jar.set(name, value);
-  }
-};
-const jarFetch = async (input, init = {}) => {
-  const headers = new Headers(init.headers);
-  if (jar.size) headers.set("cookie", [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
-  headers.set("origin", ORIGIN);
-  const res = await fetch(input, { ...init, headers });
-  rememberCookies(res);
-  return res;
-};
-
-const client = createAuthClient({
-  baseURL: BASE,
-  fetchOptions: { customFetchImpl: jarFetch },
-});
-
-// ---- step runner ----
-const results = [];
-const emit = (obj) => console.log(JSON.stringify(obj));
-
-/**
- * Runs one client call and records {step, ok, status, detail}.
- * `call` receives fetchOptions (to capture the HTTP status) and returns the
- * client's {data, error}; `check` returns [ok, detail].
- */
-async function step(name, call, check) {
-  let status = null;
-  const fetchOptions = {
-    onResponse: (ctx) => {
-      status = ctx.response.status;
-    },
-  };
-  let ok = false;
-  let detail;
-  try {
-    const { data, error } = await call(fetchOptions);
-    if (status === null && error?.status) status = error.status;
-    [ok, detail] = check(data ?? null, error ?? null, status);
-  } catch (err) {
-    detail = `exception: ${err?.message || err}${err?.cause ? ` (${err.cause.code || err.cause.message})` : ""}`;
-  }
-  const row = { step: name, ok: Boolean(ok), status, detail };
-  results.push(row);
-  emit(row);
-  return row;
-}
+const ctx = parseArgs("client_flow.mjs", ["baseURL"]);
+const { BASE } = ctx;
+const { client, jar } = authClient(ctx);
 
 const iso = (v) => (v instanceof Date ? v.toISOString() : String(v));
-const describeError = (error) => (error ? `${error.code ?? "?"}: ${error.message ?? ""}`.trim() : "no error");
 
 // ---- the flow ----
 const email = `interop-${Date.now()}-${randomBytes(4).toString("hex")}@example.com`;
@@ -206,6 +133,4 @@ await step(
   (d, e, s) => [s === 200 && !e && d === null, e ? describeError(e) : `data=${JSON.stringify(d)}`],
 );
 
-const failed = results.filter((r) => !r.ok).length;
-emit({ summary: true, ok: failed === 0, passed: results.length - failed, failed, total: results.length, baseURL: BASE });
-process.exit(failed ? 1 : 0);
+finish({ baseURL: BASE });

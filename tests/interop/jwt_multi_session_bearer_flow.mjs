@@ -11,51 +11,13 @@ import { randomBytes } from "node:crypto";
 import { createAuthClient } from "better-auth/client";
 import { jwtClient, multiSessionClient } from "better-auth/client/plugins";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { authClient, callStep as step, describeError, finish, parseArgs } from "./lib/harness.mjs";
 
-const baseArg = process.argv[2];
-if (!baseArg) {
-  console.error("usage: node jwt_multi_session_bearer_flow.mjs <baseURL>");
-  process.exit(2);
-}
-const BASE = new URL(baseArg).href.replace(/\/$/, "");
-const ORIGIN = new URL(BASE).origin;
+const ctx = parseArgs("jwt_multi_session_bearer_flow.mjs", ["baseURL"]);
+const { BASE, ORIGIN } = ctx;
 
-// A browser-like client: a cookie jar and an Origin header through
-// better-fetch's customFetchImpl (Node's fetch keeps no cookies).
-function browser() {
-  const jar = new Map();
-  const remember = (res) => {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = line.split(";");
-      const eq = pair.indexOf("=");
-      if (eq < 0) continue;
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const expired =
-        value === "" ||
-        attrs.some((a) => {
-          const [k, v = ""] = a.split("=").map((s) => s.trim());
-          return /^max-age$/i.test(k) && Number(v) <= 0;
-        });
-      if (expired) jar.delete(name);
-      else jar.set(name, value);
-    }
-  };
-  const customFetchImpl = async (input, init = {}) => {
-    const headers = new Headers(init.headers);
-    if (jar.size) headers.set("cookie", [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
-    headers.set("origin", ORIGIN);
-    const res = await fetch(input, { ...init, headers });
-    remember(res);
-    return res;
-  };
-  const client = createAuthClient({
-    baseURL: BASE,
-    fetchOptions: { customFetchImpl },
-    plugins: [jwtClient(), multiSessionClient()],
-  });
-  return { client, jar };
-}
+// A browser-like client: a cookie jar and an Origin header.
+const browser = () => authClient(ctx, { plugins: [jwtClient(), multiSessionClient()] });
 
 // A cookie-less client: the documented bearer setup of Better Auth.
 function app() {
@@ -71,34 +33,6 @@ function app() {
     },
   });
   return { client, store };
-}
-
-const results = [];
-const emit = (obj) => console.log(JSON.stringify(obj));
-const describeError = (e) => (e ? `${e.code ?? "?"}: ${e.message ?? ""}` : "no error");
-
-async function step(name, call, check) {
-  let status = null;
-  let headers = null;
-  const fetchOptions = {
-    onResponse: (ctx) => {
-      status = ctx.response.status;
-      headers = ctx.response.headers;
-    },
-  };
-  let ok = false;
-  let detail;
-  try {
-    const { data, error } = await call(fetchOptions);
-    if (status === null && error?.status) status = error.status;
-    [ok, detail] = await check(data ?? null, error ?? null, status, headers);
-  } catch (err) {
-    detail = `exception: ${err?.message || err}`;
-  }
-  const row = { step: name, ok: Boolean(ok), status, detail };
-  results.push(row);
-  emit(row);
-  return row;
 }
 
 const tag = `${Date.now()}-${randomBytes(3).toString("hex")}`;
@@ -274,6 +208,4 @@ await step(
   (d, e, s) => [s === 200 && d === null, JSON.stringify(d)],
 );
 
-const passed = results.filter((r) => r.ok).length;
-emit({ summary: true, ok: passed === results.length, passed, failed: results.length - passed, total: results.length });
-process.exit(passed === results.length ? 0 : 1);
+finish();

@@ -18,7 +18,7 @@
 // carries the public key and openid-client authenticates with `PrivateKeyJwt`.
 import * as oidc from "openid-client";
 import { importJWK } from "jose";
-import { authorizeSteps, browser, expect, finish, refused, setup, step, StepFailure } from "./openid_client_harness.mjs";
+import { authorizeSteps, refreshRevokeSteps, browser, expect, finish, setup, step, StepFailure } from "./lib/harness.mjs";
 
 const ctx = setup("oauth_cimd_flow.mjs");
 const { ISSUER, cfg } = ctx;
@@ -73,21 +73,7 @@ try {
     return { scope: tokens.scope };
   });
 
-  await step("refresh-rotates", async () => {
-    const tokens = await oidc.refreshTokenGrant(state.config, state.first.refresh_token);
-    expect(tokens.refresh_token !== state.first.refresh_token, "rotated");
-    state.second = tokens;
-    return { scope: tokens.scope };
-  });
-
-  await step("revoke-refresh-token", async () => {
-    await oidc.tokenRevocation(state.config, state.second.refresh_token, { token_type_hint: "refresh_token" });
-    return { status: 200 };
-  });
-
-  await step("refresh-with-revoked-token-refused", async () =>
-    refused(() => oidc.refreshTokenGrant(state.config, state.second.refresh_token), "invalid_grant", 400),
-  );
+  await refreshRevokeSteps(state);
 
   await step("mismatched-document-refused", async () => {
     const other = new oidc.Configuration(state.config.serverMetadata(), cfg.mismatched_client_id, {}, oidc.None());

@@ -18,110 +18,26 @@
 // Output: one JSON line per step {step, ok, detail}, then {summary: true, ok, passed,
 // failed, total}. Exit code 0 only if every step passed. Tokens and secrets are never
 // printed.
-import { readFileSync } from "node:fs";
-import http from "node:http";
 import * as oidc from "openid-client";
+import { browser, describe, errorCode, expect, finish, setup, step, StepFailure } from "./lib/harness.mjs";
 
-const [baseArg, configArg] = process.argv.slice(2);
-if (!baseArg || !configArg) {
-  console.error("usage: node oauth_dpop_flow.mjs <baseURL> <configFile>");
-  process.exit(2);
-}
-const BASE = new URL(baseArg).href.replace(/\/$/, "");
-const ORIGIN = new URL(BASE).origin;
-const ISSUER = `${BASE}/api/auth`;
-const cfg = JSON.parse(readFileSync(configArg, "utf8"));
+const ctx = setup("oauth_dpop_flow.mjs");
+const { ISSUER, cfg } = ctx;
+const { jar, request, apiPost } = browser(ctx, { userAgent: "oauth-dpop-flow/1" });
 
-const results = [];
-const emit = (obj) => console.log(JSON.stringify(obj));
-class StepFailure extends Error {}
-const expect = (cond, message) => {
-  if (!cond) throw new StepFailure(message);
-};
-const describe = (err) => {
-  if (!err) return "none";
-  const parts = [err.name];
-  if (err.code) parts.push(err.code);
-  if (err.error) parts.push(err.error);
-  if (err.status) parts.push(`status ${err.status}`);
-  parts.push(err.error_description || err.message);
-  return parts.join(" ");
-};
-async function step(name, body) {
-  let ok = true;
-  let detail;
-  try {
-    detail = await body();
-  } catch (err) {
-    ok = false;
-    detail = err instanceof StepFailure ? err.message : describe(err);
-  }
-  const row = { step: name, ok, detail: detail ?? null };
-  results.push(row);
-  emit(row);
-  if (!ok) throw new Error(`step ${name} failed`);
-  return detail;
-}
 /** The step passes only if ``body`` fails with OAuth error ``error``. */
 async function refused(name, error, body) {
   return step(name, async () => {
     try {
       await body();
     } catch (err) {
-      const code = err.error ?? err.cause?.[0]?.parameters?.error;
+      const code = errorCode(err);
       expect(code === error, `expected ${error}, got ${describe(err)}`);
       return { error: code, status: err.status ?? err.response?.status };
     }
     throw new StepFailure(`accepted; expected ${error}`);
   });
 }
-
-// ---------- a tiny browser: node:http and a cookie jar ----------
-const jar = new Map();
-function remember(setCookies) {
-  for (const line of setCookies || []) {
-    const [pair] = line.split(";");
-    const eq = pair.indexOf("=");
-    if (eq < 0) continue;
-    const value = pair.slice(eq + 1).trim();
-    if (value === "") jar.delete(pair.slice(0, eq).trim());
-    else jar.set(pair.slice(0, eq).trim(), value);
-  }
-}
-function request(url, { method = "GET", headers = {}, json } = {}) {
-  const target = new URL(url, BASE);
-  const h = { "user-agent": "oauth-dpop-flow/1", ...headers };
-  let body;
-  if (json !== undefined) {
-    body = JSON.stringify(json);
-    h["content-type"] = "application/json";
-    h["content-length"] = Buffer.byteLength(body);
-  }
-  if (jar.size) h.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
-  return new Promise((resolve, reject) => {
-    const req = http.request(target, { method, headers: h, agent: false }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => {
-        remember(res.headers["set-cookie"]);
-        const text = Buffer.concat(chunks).toString("utf8");
-        let data;
-        try {
-          data = text ? JSON.parse(text) : undefined;
-        } catch {
-          data = undefined;
-        }
-        resolve({ status: res.statusCode, headers: res.headers, text, json: data });
-      });
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
-const apiPost = (path, json) =>
-  request(`${ISSUER}${path}`, { method: "POST", json, headers: { origin: ORIGIN, accept: "application/json" } });
 
 const SCOPE = "openid profile email offline_access";
 const state = {};
@@ -242,6 +158,4 @@ try {
   // The failing step has been reported.
 }
 
-const failed = results.filter((r) => !r.ok).length;
-emit({ summary: true, ok: failed === 0, passed: results.length - failed, failed, total: results.length });
-process.exit(failed ? 1 : 0);
+finish();

@@ -19,7 +19,7 @@
 // works too.
 import * as oidc from "openid-client";
 import * as oauth from "oauth4webapi";
-import { authorizeSteps, browser, expect, finish, setup, step, StepFailure } from "./openid_client_harness.mjs";
+import { authorizeSteps, browser, expect, finish, setup, step, StepFailure } from "./lib/harness.mjs";
 
 const ctx = setup("oauth_mcp_registration_cimd_flow.mjs");
 const { cfg } = ctx;

@@ -22,7 +22,7 @@
 import { randomBytes } from "node:crypto";
 import * as oidc from "openid-client";
 import { importJWK, generateKeyPair } from "jose";
-import { authorizeSteps, browser, expect, finish, refused, setup, step, StepFailure } from "./openid_client_harness.mjs";
+import { authorizeSteps, browser, expect, finish, refused, setup, step, StepFailure } from "./lib/harness.mjs";
 
 const ctx = setup("oauth_private_key_jwt_flow.mjs");
 const { ISSUER, cfg } = ctx;

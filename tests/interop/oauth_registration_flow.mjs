@@ -17,7 +17,7 @@
 // refresh with rotation, revocation -> a registration the server must refuse (open
 // registration asking for client_credentials, or a spent single-use initial access token).
 import * as oidc from "openid-client";
-import { authorizeSteps, browser, expect, finish, refused, setup, step, StepFailure } from "./openid_client_harness.mjs";
+import { authorizeSteps, refreshRevokeSteps, browser, expect, finish, refused, setup, step, StepFailure } from "./lib/harness.mjs";
 
 const ctx = setup("oauth_registration_flow.mjs");
 const { ISSUER, cfg } = ctx;
@@ -98,21 +98,7 @@ try {
     });
   }
 
-  await step("refresh-rotates", async () => {
-    const tokens = await oidc.refreshTokenGrant(state.config, state.first.refresh_token);
-    expect(tokens.refresh_token !== state.first.refresh_token, "rotated");
-    state.second = tokens;
-    return { scope: tokens.scope };
-  });
-
-  await step("revoke-refresh-token", async () => {
-    await oidc.tokenRevocation(state.config, state.second.refresh_token, { token_type_hint: "refresh_token" });
-    return { status: 200 };
-  });
-
-  await step("refresh-with-revoked-token-refused", async () =>
-    refused(() => oidc.refreshTokenGrant(state.config, state.second.refresh_token), "invalid_grant", 400),
-  );
+  await refreshRevokeSteps(state);
 
   if (cfg.refused_registration) {
     const bad = cfg.refused_registration;

@@ -29,112 +29,15 @@
 // Output: one JSON line per step {step, ok, detail}, then {summary: true, ok, passed,
 // failed, total}. Exit code 0 only if every step passed. Tokens and secrets are never
 // printed; details name claims and statuses only.
-import { readFileSync } from "node:fs";
-import http from "node:http";
 import { createHash, randomBytes } from "node:crypto";
 import * as oidc from "openid-client";
 import { createRemoteJWKSet, jwtVerify, decodeProtectedHeader } from "jose";
+import { browser, describe, expect, finish, setup, step, StepFailure } from "./lib/harness.mjs";
 
-const [baseArg, configArg] = process.argv.slice(2);
-if (!baseArg || !configArg) {
-  console.error("usage: node oauth_rp_flow.mjs <baseURL> <configFile>");
-  process.exit(2);
-}
-const BASE = new URL(baseArg).href.replace(/\/$/, "");
-const ORIGIN = new URL(BASE).origin;
-const ISSUER = `${BASE}/api/auth`;
-const cfg = JSON.parse(readFileSync(configArg, "utf8"));
+const ctx = setup("oauth_rp_flow.mjs");
+const { ISSUER, cfg } = ctx;
 const confidential = cfg.auth_method !== "none";
-
-// ---------- output ----------
-const results = [];
-const emit = (obj) => console.log(JSON.stringify(obj));
-class StepFailure extends Error {}
-const expect = (cond, message) => {
-  if (!cond) throw new StepFailure(message);
-};
-const describe = (err) => {
-  if (!err) return "none";
-  const parts = [err.name];
-  if (err.code) parts.push(err.code);
-  if (err.error) parts.push(err.error);
-  if (err.status) parts.push(`status ${err.status}`);
-  parts.push(err.error_description || err.message);
-  return parts.join(" ");
-};
-/** Runs one step; stops the flow on a failure (later steps depend on earlier ones). */
-async function step(name, body) {
-  let ok = true;
-  let detail;
-  try {
-    detail = await body();
-  } catch (err) {
-    ok = false;
-    detail = err instanceof StepFailure ? err.message : describe(err);
-  }
-  const row = { step: name, ok, detail: detail ?? null };
-  results.push(row);
-  emit(row);
-  if (!ok) throw new Error(`step ${name} failed`);
-  return detail;
-}
-
-// ---------- a tiny browser: node:http, a cookie jar, exact headers ----------
-const jar = new Map();
-function remember(setCookies) {
-  for (const line of setCookies || []) {
-    const [pair, ...attrs] = line.split(";");
-    const eq = pair.indexOf("=");
-    if (eq < 0) continue;
-    const name = pair.slice(0, eq).trim();
-    const value = pair.slice(eq + 1).trim();
-    const gone =
-      value === "" ||
-      attrs.some((a) => {
-        const [k, v = ""] = a.split("=").map((s) => s.trim());
-        return /^max-age$/i.test(k) && Number(v) <= 0;
-      });
-    if (gone) jar.delete(name);
-    else jar.set(name, value);
-  }
-}
-const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
-
-function request(url, { method = "GET", headers = {}, json, cookies = true } = {}) {
-  const target = new URL(url, BASE);
-  const h = { "user-agent": "oauth-rp-flow/1", ...headers };
-  let body;
-  if (json !== undefined) {
-    body = JSON.stringify(json);
-    h["content-type"] = "application/json";
-    h["content-length"] = Buffer.byteLength(body);
-  }
-  if (cookies && jar.size) h.cookie = cookieHeader();
-  return new Promise((resolve, reject) => {
-    const req = http.request(target, { method, headers: h, agent: false }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => {
-        remember(res.headers["set-cookie"]);
-        const text = Buffer.concat(chunks).toString("utf8");
-        let data;
-        try {
-          data = text ? JSON.parse(text) : undefined;
-        } catch {
-          data = undefined;
-        }
-        resolve({ status: res.statusCode, headers: res.headers, text, json: data });
-      });
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
-const navigate = (url, opts = {}) => request(url, { ...opts, headers: { accept: "text/html", ...opts.headers } });
-const apiPost = (path, json) =>
-  request(`${ISSUER}${path}`, { method: "POST", json, headers: { origin: ORIGIN, accept: "application/json" } });
+const { jar, request, navigate, apiPost } = browser(ctx, { userAgent: "oauth-rp-flow/1" });
 
 // ---------- PKCE, at_hash, client authentication ----------
 const startsWithUrl = (value, prefix) => typeof value === "string" && value.startsWith(prefix);
@@ -443,6 +346,4 @@ try {
   // The failing step has been reported.
 }
 
-const failed = results.filter((r) => !r.ok).length;
-emit({ summary: true, ok: failed === 0, passed: results.length - failed, failed, total: results.length });
-process.exit(failed ? 1 : 0);
+finish();

@@ -11,49 +11,16 @@
 // Output: one JSON line per step {step, ok, status, detail}, then one summary line.
 import { createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createAuthClient } from "better-auth/client";
 import { emailOTPClient, magicLinkClient, twoFactorClient } from "better-auth/client/plugins";
+import { authClient, callStep as step, describeError, finish, parseArgs } from "./lib/harness.mjs";
 
-const [baseArg, outboxFile] = process.argv.slice(2);
-if (!baseArg || !outboxFile) {
-  console.error("usage: node passwordless_2fa_flow.mjs <baseURL> <outboxFile>");
-  process.exit(2);
-}
-const BASE = new URL(baseArg).href.replace(/\/$/, "");
-const ORIGIN = new URL(BASE).origin;
-
-// ---- cookie jar (as client_flow.mjs) ----
-const jar = new Map();
-const rememberCookies = (res) => {
-  for (const line of res.headers.getSetCookie()) {
-    const [pair, ...attrs] = line.split(";");
-    const eq = pair.indexOf("=");
-    if (eq < 0) continue;
-    const name = pair.slice(0, eq).trim();
-    const value = pair.slice(eq + 1).trim();
-    const expired =
-      value === "" ||
-      attrs.some((a) => {
-        const [k, v = ""] = a.split("=").map((s) => s.trim());
-        return /^max-age$/i.test(k) && Number(v) <= 0;
-      });
-    if (expired) jar.delete(name);
-    else jar.set(name, value);
-  }
-};
-const jarFetch = async (input, init = {}) => {
-  const headers = new Headers(init.headers);
-  if (jar.size) headers.set("cookie", [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
-  headers.set("origin", ORIGIN);
-  const res = await fetch(input, { ...init, headers, redirect: "manual" });
-  rememberCookies(res);
-  return res;
-};
+const ctx = parseArgs("passwordless_2fa_flow.mjs", ["baseURL", "outboxFile"]);
+const { BASE } = ctx;
+const { outboxFile } = ctx.args;
 
 let redirectMethods = null;
-const client = createAuthClient({
-  baseURL: BASE,
-  fetchOptions: { customFetchImpl: jarFetch },
+const { client, jar } = authClient(ctx, {
+  fetchInit: { redirect: "manual" },
   plugins: [
     twoFactorClient({
       onTwoFactorRedirect: ({ twoFactorMethods }) => {
@@ -96,27 +63,6 @@ const lastMessage = (kind, email) => {
   return lines.filter((m) => m.kind === kind && m.email === email).at(-1) ?? null;
 };
 
-// ---- step runner ----
-const results = [];
-const emit = (obj) => console.log(JSON.stringify(obj));
-async function step(name, call, check) {
-  let status = null;
-  const fetchOptions = { onResponse: (ctx) => { status = ctx.response.status; } };
-  let ok = false;
-  let detail;
-  try {
-    const { data, error } = await call(fetchOptions);
-    if (status === null && error?.status) status = error.status;
-    [ok, detail] = check(data ?? null, error ?? null, status);
-  } catch (err) {
-    detail = `exception: ${err?.message || err}`;
-  }
-  const row = { step: name, ok: Boolean(ok), status, detail };
-  results.push(row);
-  emit(row);
-  return row;
-}
-const describeError = (error) => (error ? `${error.code ?? "?"}: ${error.message ?? ""}`.trim() : "no error");
 
 // ---- two-factor with TOTP ----
 const email = `tfa-${Date.now()}-${randomBytes(4).toString("hex")}@example.com`;
@@ -230,6 +176,4 @@ await step(
   (d, e, s) => [s === 200 && d?.user?.email === linkEmail, describeError(e)],
 );
 
-const failed = results.filter((r) => !r.ok).length;
-emit({ summary: true, ok: failed === 0, passed: results.length - failed, failed, total: results.length });
-process.exit(failed === 0 ? 0 : 1);
+finish();

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ...serializers import user_json
@@ -60,11 +61,27 @@ def sign_up_email(ctx: Context) -> dict[str, Any]:
 
 @endpoint("/sign-in/email", "POST", body=SIGN_IN, allow_form=True, form_csrf=True)
 def sign_in_email(ctx: Context) -> Any:
+    return password_sign_in(ctx, accounts_flow.sign_in_email, email=ctx.body["email"])
+
+
+def password_sign_in(
+    ctx: Context,
+    sign_in: Callable[..., accounts_flow.SignInResult],
+    **identifier: str,
+) -> Any:
+    """Run ``sign_in`` with the body's password and answer as Better Auth does.
+
+    Every sign-in with a password (email, username) takes the same body fields
+    and answers the same shape, so Better Auth's client handles them alike:
+    ``{redirect, token, url?, user}``, plus a ``Location`` header when the
+    caller asked for a ``callbackURL``. ``identifier`` names the account
+    (``email=...``, ``username=...``).
+    """
     b = ctx.body
     remember = b.get("rememberMe", True) is not False
     callback = b.get("callbackURL")
-    result = accounts_flow.sign_in_email(
-        email=b["email"],
+    result = sign_in(
+        **identifier,
         password=b["password"],
         ip_address=ctx.info.ip,
         user_agent=ctx.info.user_agent,

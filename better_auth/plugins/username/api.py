@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from better_auth.api import schema as s
-from better_auth.api.context import JSON, Context
+from better_auth.api.context import Context
+from better_auth.api.endpoints.email_password import password_sign_in
 from better_auth.api.registry import endpoint
 from better_auth.errors import APIError
-from better_auth.serializers import user_json
-from better_auth.services.sessions import set_session_cookie
 
 from . import services
 from .rules import is_taken, normalize, username_problem
@@ -28,26 +27,9 @@ AVAILABLE = s.Schema({"username": s.string()}, required=True)
 
 @endpoint("/sign-in/username", "POST", body=SIGN_IN)
 def sign_in_username(ctx: Context) -> Any:
-    b = ctx.body
-    remember = b.get("rememberMe", True) is not False
-    callback = b.get("callbackURL")
-    result = services.sign_in_username(
-        username=b["username"],
-        password=b["password"],
-        ip_address=ctx.info.ip,
-        user_agent=ctx.info.user_agent,
-        remember_me=remember,
-        callback_url=callback,
-        auth_url=ctx.info.auth_url,
+    return password_sign_in(
+        ctx, services.sign_in_username, username=ctx.body["username"]
     )
-    set_session_cookie(ctx.jar, result.session, result.user, remember_me=remember)
-    body: dict[str, Any] = {"redirect": bool(callback), "token": result.session.token}
-    if callback:
-        body["url"] = callback
-    body["user"] = user_json(result.user)
-    if callback:
-        return JSON(body, headers={"Location": callback})
-    return body
 
 
 @endpoint("/is-username-available", "POST", body=AVAILABLE)
