@@ -134,5 +134,8 @@ class AuthAPIMiddleware:
         prefix = auth_settings.BASE_PATH + "/"
         path = request.path_info
         if path.startswith(prefix):
+            # CommonMiddleware, which would check ALLOWED_HOSTS, is skipped;
+            # get_host() raises DisallowedHost (a 400) for a foreign Host.
+            request.get_host()
             return dispatch(request, path[len(prefix) :])
         return self.get_response(request)

@@ -101,8 +101,12 @@ def _run(
         if endpoint.body is not None:
             body = raw_body if _has_body(request) else schema.UNDEFINED
             ctx.body = endpoint.body.validate(body, "body")
+        else:
+            _refuse_hostile_text(route, raw_body, "body")
         if endpoint.query is not None:
             ctx.query = endpoint.query.validate(query, "query")
+        else:
+            _refuse_hostile_text(route, query, "query")
         if endpoint.form_csrf:
             origin_check.form_csrf(ctx)
         if endpoint.session is not None:
@@ -117,6 +121,29 @@ def _run(
         if replaced is not None:
             result = replaced
     return _finish(ctx, result)
+
+
+class _InvalidOAuthRequest(APIError):
+    """``invalid_request`` in the OAuth envelope (RFC 6749 §5.2), no-store."""
+
+    def body(self) -> dict[str, Any] | None:
+        return {"error": "invalid_request", "error_description": self.message}
+
+
+def _refuse_hostile_text(route: str, value: Any, where: str) -> None:
+    """Endpoints that read their input themselves still get the rule every
+    schema applies: no NUL and no lone surrogate in any string."""
+    problem = schema.deep_text_problem(value)
+    if problem is None:
+        return
+    if route.startswith("/oauth2/"):
+        raise _InvalidOAuthRequest(
+            400,
+            "invalid_request",
+            f"{where}: {problem}",
+            headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+        )
+    raise APIError(400, "VALIDATION_ERROR", f"[{where}] {problem}", status_text="400")
 
 
 def _finish(ctx: Context, result: Any) -> HttpResponse:

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import APIError
 
 __all__ = [
+    "deep_text_problem",
     "UNDEFINED",
     "Field",
     "Schema",
@@ -75,6 +76,30 @@ def text_problem(value: str) -> str | None:
     return None
 
 
+def deep_text_problem(value: Any, limit: int = 100_000) -> str | None:
+    """:func:`text_problem` of every string inside ``value`` (keys included).
+
+    Nested objects, lists and free-form values reach the database and the
+    JSON renderer as well as top-level strings do, so they are held to the
+    same rule. Walks iteratively; ``limit`` bounds the work on huge bodies.
+    """
+    stack = [value]
+    seen = 0
+    while stack and seen < limit:
+        item = stack.pop()
+        seen += 1
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem:
+                return problem
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return None
+
+
 # The type test of each field kind, and the zod type name its error reports
 # when that differs from the kind (a string map is zod's record of strings,
 # whose message says "object").
@@ -110,7 +135,7 @@ class Field:
         if value is None and self.nullable:
             return None, None
         if self.kind == "any":
-            return value, None
+            return value, deep_text_problem(value)
         if not _KIND_CHECKS[self.kind](value):
             expected = _EXPECTED.get(self.kind, self.kind)
             return (
@@ -119,6 +144,10 @@ class Field:
             )
         if self.kind == "string":
             problem = text_problem(value)
+            if problem:
+                return value, problem
+        if self.kind in ("object", "string_list", "string_map"):
+            problem = deep_text_problem(value)
             if problem:
                 return value, problem
         if self.kind == "string_list" and not all(isinstance(v, str) for v in value):
@@ -227,6 +256,15 @@ class Schema:
             for name in data:
                 if name not in self.fields:
                     problems.append(f'[{where}] Unrecognized key: "{name}"')
+        elif self.passthrough:
+            for name, value in data.items():
+                if name in self.fields:
+                    continue
+                problem = text_problem(name) or deep_text_problem(value)
+                if problem:
+                    # The key may be the unprintable part: name it only if not.
+                    label = where if text_problem(name) else f"{where}.{name}"
+                    problems.append(f"[{label}] {problem}")
         if problems:
             raise APIError(
                 400, "VALIDATION_ERROR", "; ".join(problems), status_text="400"

@@ -48,6 +48,7 @@ __all__ = [
     "require_session",
     "revoke_all_sessions",
     "revoke_other_sessions",
+    "revoke_session_token",
     "revoke_session",
     "set_session_cookie",
 ]
@@ -317,6 +318,21 @@ def revoke_session(user: User, token: str) -> None:
         return
     store.delete(token)
     _emit_revoked(user.pk, [session.id], "revoke")
+
+
+def revoke_session_token(token: str, *, reason: str) -> bool:
+    """Delete the session of ``token``, whoever owns it, and announce it.
+
+    For callers already allowed to end any session (the admin plugin); a
+    user ending their own uses :func:`revoke_session`.
+    """
+    store = session_store()
+    session = store.find(token)
+    if session is None:
+        return False
+    store.delete(token)
+    _emit_revoked(session.user_id, [session.id], reason)
+    return True
 
 
 def revoke_all_sessions(user: User, *, reason: str = "revoke-all") -> list[str]:

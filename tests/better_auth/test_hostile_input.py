@@ -75,3 +75,97 @@ def test_password_length_counts_utf16_units_like_javascript(api: AuthClient) -> 
     assert api.sign_up(password="😀" * 4).status_code == 200
     r = api.sign_up(email="b@example.test", password="😀" * 65)
     assert r.json()["code"] == "PASSWORD_TOO_LONG"
+
+
+# --- unstorable text anywhere in the input ---------------------------------
+
+SURROGATE_BODY = '{"name":"x","slug":"s-1","metadata":{"k":"\\ud800"}}'
+
+
+def test_lone_surrogate_nested_in_a_body_is_refused_before_any_write(
+    api: AuthClient,
+) -> None:
+    """A lone surrogate inside an object field is refused like a top-level
+    one, before anything is stored (it could be neither stored in
+    PostgreSQL nor rendered back as JSON)."""
+    from better_auth.plugins.organization.models import Organization
+
+    assert api.sign_up().status_code == 200
+    r = api.post("/organization/create", raw=SURROGATE_BODY)
+    assert r.status_code == 400, r.content
+    assert r.json()["code"] == "VALIDATION_ERROR"
+    assert not Organization.objects.filter(slug="s-1").exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"client_name":"a\\u0000","redirect_uris":["https://a.example.com/cb"]}',
+        '{"client_name":"a","redirect_uris":["https://a.example.com/\\ud800"]}',
+        '{"client_name":"a","contacts":["\\ud800"],'
+        '"redirect_uris":["https://a.example.com/cb"]}',
+    ],
+)
+def test_unstorable_text_in_free_form_json_is_a_validation_error(
+    api: AuthClient, body: str
+) -> None:
+    """Keys a schema passes through unchecked obey the text rule too."""
+    assert api.sign_up().status_code == 200
+    r = api.post("/oauth2/create-client", raw=body)
+    assert r.status_code == 400, r.content
+    assert r.json()["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/oauth2/token", "/oauth2/introspect"])
+def test_nul_in_a_form_field_is_invalid_request(path: str) -> None:
+    """A NUL in ``client_id`` never reaches the client lookup."""
+    from django.test import Client
+
+    r = Client().post(
+        f"/api/auth{path}",
+        "client_id=a%00b&client_secret=x&grant_type=client_credentials&token=t",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert r.status_code == 400, r.content
+    assert r.json()["error"] == "invalid_request"
+    assert r["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
+def test_nul_in_a_query_parameter_is_refused() -> None:
+    from django.test import Client
+
+    r = Client().get("/api/auth/oauth2/end-session", {"client_id": "a\x00b"})
+    assert r.status_code == 400
+    assert r.json()["error"] == "invalid_request"
+
+
+@pytest.mark.django_db
+def test_a_foreign_host_is_refused_on_the_api(settings) -> None:
+    """``AuthAPIMiddleware`` skips CommonMiddleware but not ALLOWED_HOSTS."""
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    r = Client().get("/api/auth/ok", HTTP_HOST="evil.example")
+    assert r.status_code == 400
+    assert Client().get("/api/auth/ok").status_code == 200
+
+
+def test_unstorable_text_at_registration_is_invalid_request(
+    api: AuthClient, better_auth_settings
+) -> None:
+    """RFC 7591 registration reads its body itself; the router still refuses
+    a lone surrogate in it, in the OAuth envelope (RFC 6749 §5.2)."""
+    better_auth_settings(
+        OAUTH_PROVIDER={
+            "ALLOW_DYNAMIC_CLIENT_REGISTRATION": True,
+            "ALLOW_UNAUTHENTICATED_CLIENT_REGISTRATION": True,
+        }
+    )
+    r = api.post(
+        "/oauth2/register",
+        raw='{"client_name":"\\ud800","redirect_uris":["https://a.example.com/cb"]}',
+    )
+    assert r.status_code == 400, r.content
+    assert r.json()["error"] == "invalid_request"
