@@ -27,6 +27,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,6 +58,8 @@ THUMBPRINT_MEMBERS = {
 }
 DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_JTI = 512
+# Seconds since the epoch; anything at or past this is not a plausible iat.
+MAX_IAT = 2**40
 _UNRESERVED = re.compile(r"%([0-9A-Fa-f]{2})")
 
 
@@ -130,9 +133,14 @@ def normalize_htu(url: str) -> str:
     of unreserved characters decoded and the others upper-cased, an empty
     path made ``/``; query and fragment are dropped (RFC 9449 §4.3 check 9).
     """
-    if not isinstance(url, str) or any(ch.isspace() for ch in url):
+    if not isinstance(url, str) or not _is_text(url):
         raise DPoPProofError("htu must be an absolute http(s) URI")
-    parts = urlsplit(url)
+    if any(ch.isspace() for ch in url):
+        raise DPoPProofError("htu must be an absolute http(s) URI")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise DPoPProofError("htu must be an absolute http(s) URI") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         raise DPoPProofError("htu must be an absolute http(s) URI")
@@ -148,6 +156,15 @@ def normalize_htu(url: str) -> str:
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = _UNRESERVED.sub(_normalize_escape, parts.path) or "/"
     return f"{scheme}://{netloc}{path}"
+
+
+def _is_text(value: str) -> bool:
+    """Whether ``value`` is encodable text (JSON lets a lone surrogate in)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _header(proof: str) -> dict[str, Any]:
@@ -201,9 +218,20 @@ def _claims(proof: str, key: Any, alg: str) -> dict[str, Any]:
     for name in ("jti", "htm", "htu"):
         if not isinstance(claims.get(name), str) or not claims[name]:
             raise DPoPProofError(f"DPoP proof {name} claim is required")
+        if not _is_text(claims[name]):
+            raise DPoPProofError(f"DPoP proof {name} claim is malformed")
     iat = claims.get("iat")
     if isinstance(iat, bool) or not isinstance(iat, (int, float)):
         raise DPoPProofError("DPoP proof iat claim is required")
+    # JSON numbers may be NaN, infinite (1e400) or far beyond any clock; only
+    # a finite time within a century of the epoch is a time at all.
+    if isinstance(iat, float) and not math.isfinite(iat):
+        raise DPoPProofError("DPoP proof iat claim is malformed")
+    if not -MAX_IAT < iat < MAX_IAT:
+        raise DPoPProofError("DPoP proof iat claim is malformed")
+    ath = claims.get("ath")
+    if ath is not None and not (isinstance(ath, str) and ath.isascii()):
+        raise DPoPProofError("DPoP proof ath claim is malformed")
     if len(claims["jti"]) > MAX_JTI:
         raise DPoPProofError("DPoP proof jti is too long")
     return claims
@@ -282,6 +310,8 @@ def issue_nonce(secret: bytes, now: int, window: int = 300) -> str:
 def check_nonce(secret: bytes, nonce: Any, now: int, window: int = 300) -> bool:
     """Whether ``nonce`` is this or the previous slot's (a slot is ``window`` s)."""
     if not isinstance(nonce, str) or "." not in nonce or len(nonce) > 64:
+        return False
+    if not nonce.isascii():
         return False
     slot_text = nonce.split(".", 1)[0]
     try:

@@ -117,13 +117,19 @@ def client_requires_dpop(profile: Any) -> bool:
 
 
 def proof_header(request: HttpRequest) -> str | None:
-    """The one ``DPoP`` header value; two are refused (§4.3 check 1)."""
+    """The one ``DPoP`` header value; two are refused (§4.3 check 1).
+
+    A header that is present but empty is a malformed proof, not an absent
+    one: treating it as absent would let a client that meant to bind its
+    tokens silently receive bearer tokens."""
     values = request.META.get("HTTP_DPOP")
     if values is None:
         return None
     if "," in values:
         raise InvalidDpopProof("exactly one DPoP header is allowed")
-    return values.strip() or None
+    if not values.strip():
+        raise InvalidDpopProof("DPoP proof header is empty")
+    return values.strip()
 
 
 def _check(

@@ -279,6 +279,28 @@ def test_a_second_dpop_header_is_refused(rp: Any, holder: Holder) -> None:
     assert response.json()["error"] == "invalid_dpop_proof"
 
 
+def test_an_empty_dpop_header_is_refused_not_ignored(rp: Any) -> None:
+    """RFC 9449 §4.3 check 1: a DPoP header that is present must be one
+    well-formed JWT; an empty one is not the same as no header."""
+    app, secret, user = rp
+    for value in ["", "   "]:
+        verifier, challenge = pkce_pair()
+        form = {
+            "grant_type": "authorization_code",
+            "code": issue_code(app, user, challenge=challenge),
+            "code_verifier": verifier,
+            "redirect_uri": "https://app.example.test/cb",
+        }
+        response = post_form(
+            "/oauth2/token",
+            form,
+            auth=(app.client_id, secret),
+            headers={"DPoP": value},
+        )
+        assert response.status_code == 400, response.content
+        assert response.json()["error"] == "invalid_dpop_proof"
+
+
 def test_client_credentials_token_is_bound(m2m_client: Any, holder: Holder) -> None:
     """RFC 9449 §5 applies to every grant; the m2m opaque row keeps the key."""
     app, secret = m2m_client

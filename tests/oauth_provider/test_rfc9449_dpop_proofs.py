@@ -289,6 +289,43 @@ def test_malformed_input_is_a_proof_error_not_a_crash() -> None:
             check(value)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"iat": float("nan")},
+        {"iat": float("inf")},
+        {"iat": float("-inf")},
+        {"iat": 10**400},
+        {"jti": "\ud800"},
+        {"htm": "\ud800"},
+        {"htu": "http://[::1/x"},
+        {"htu": "http://\ud800/"},
+        {"htu": "http://127.0.0.1:99999/x"},
+        {"ath": "\u00e9"},
+        {"ath": "\ud800"},
+        {"ath": 5},
+    ],
+)
+def test_malformed_claims_signed_by_the_client_are_proof_errors(
+    holder: Holder, claims: dict[str, Any]
+) -> None:
+    """RFC 9449 §4.3 checks 4-11: a claim the client signed that is not a
+    finite number, well-formed text or an ASCII ``ath`` makes the proof
+    invalid (invalid_dpop_proof); it never reaches arithmetic or encoding."""
+    proof = holder.proof(**claims)
+    with pytest.raises(dpop.DPoPProofError) as caught:
+        check(proof, access_token="token")
+    assert caught.value.error == "invalid_dpop_proof"
+
+
+def test_a_nonce_that_is_not_ascii_is_stale_not_a_crash() -> None:
+    """RFC 9449 §8: a nonce the server did not issue is refused (use_dpop_nonce)."""
+    secret = b"s" * 32
+    slot = dpop.issue_nonce(secret, NOW).split(".", 1)[0]
+    assert dpop.check_nonce(secret, f"{slot}.\u00e9", NOW) is False
+    assert dpop.check_nonce(secret, f"{slot}.\ud800", NOW) is False
+
+
 def test_time_is_only_from_the_caller(holder: Holder) -> None:
     """The module reads no clock: the same proof is fresh or stale by ``now``."""
     proof = holder.proof(iat=int(time.time()))

@@ -232,13 +232,21 @@ def _check_roles(value: Any) -> list[str]:
     return items
 
 
+# The largest limit or offset passed to the database: far beyond any user
+# table, and with ``offset + limit`` inside every backend's 64-bit integer.
+MAX_PAGE = 2**31 - 1
+
+
 def _number(value: Any) -> int | None:
-    """JavaScript's ``Number(value) || undefined`` for limit and offset."""
+    """JavaScript's ``Number(value) || undefined`` for limit and offset,
+    clamped to :data:`MAX_PAGE` (``1e300`` and ``Infinity`` are numbers)."""
     try:
-        number = int(float(value))
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
-    return number if number > 0 else None
+    if not number > 0:  # also NaN
+        return None
+    return int(min(number, MAX_PAGE))
 
 
 @endpoint("/admin/set-role", "POST", body=SET_ROLE)
@@ -271,6 +279,9 @@ def create_user(ctx: Context) -> dict[str, Any]:
     b = ctx.body
     data = dict(b.get("data") or {})
     data_role = data.pop("role", None)
+    # Better Auth spreads ``data`` before the body's own email and name.
+    data.pop("email", None)
+    data.pop("name", None)
     requested = b["role"] if "role" in b else data_role
     if requested is not None:
         _allow(
@@ -517,7 +528,9 @@ def revoke_user_session(ctx: Context) -> dict[str, bool]:
     _allow(
         current, {"session": ["revoke"]}, "YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS"
     )
-    session_store().delete(ctx.body["sessionToken"])
+    from better_auth.services.sessions import revoke_session_token
+
+    revoke_session_token(ctx.body["sessionToken"], reason="admin")
     return {"success": True}
 
 

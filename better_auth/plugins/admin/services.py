@@ -8,8 +8,9 @@ Better Auth's codes in Better Auth's order.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.db.models import Q, QuerySet
 
 from better_auth import clock
 from better_auth.api.context import Context
+from better_auth.api.schema import text_problem
 from better_auth.conf import auth_settings
 from better_auth.errors import APIError
 from better_auth.models import Session, User
@@ -132,6 +134,10 @@ def _typed(column: str, value: Any) -> Any:
     field = User._meta.get_field(column)
     if isinstance(value, list):
         return [_typed(column, v) for v in value]
+    if isinstance(value, str) and text_problem(value):
+        # NUL or a lone surrogate: no stored text can equal it, and
+        # PostgreSQL refuses it as a parameter.
+        raise _BadQuery(column)
     if field.get_internal_type() == "BooleanField" and isinstance(value, str):
         return value.lower() in ("true", "1")
     try:
@@ -237,6 +243,25 @@ def update_user(user_id: str, data: dict[str, Any], *, banned: bool) -> User:
     return user
 
 
+def _ban_expiry(seconds: float) -> datetime:
+    """``seconds`` from now, or a 400 when no date column can hold it.
+
+    JSON numbers reach far past year 9999 (``1e12`` seconds is year 33658)
+    and may be NaN or infinite; none of those is a ban end.
+    """
+    try:
+        if not math.isfinite(seconds):
+            raise OverflowError
+        return clock.now() + timedelta(seconds=seconds)
+    except (OverflowError, ValueError, TypeError):
+        raise APIError(
+            400,
+            "VALIDATION_ERROR",
+            "[body.banExpiresIn] Invalid input: the ban would end past any date",
+            status_text="400",
+        ) from None
+
+
 def ban_user(
     user_id: str, *, reason: str | None, expires_in: int | float | None
 ) -> User:
@@ -246,9 +271,10 @@ def ban_user(
     if user is None:
         raise APIError(404, "USER_NOT_FOUND")
     seconds = expires_in or cfg.DEFAULT_BAN_EXPIRES_IN
+    expires = _ban_expiry(seconds) if seconds else None
     user.banned = True
     user.ban_reason = reason or cfg.DEFAULT_BAN_REASON or "No reason"
-    user.ban_expires = clock.now() + timedelta(seconds=seconds) if seconds else None
+    user.ban_expires = expires
     with transaction.atomic():
         user.save(update_fields=["banned", "ban_reason", "ban_expires"])
         revoke_all_sessions(user, reason="ban")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from better_auth.models import Account, Session, User
 from tests.conftest import AuthClient
 
@@ -354,3 +356,28 @@ def test_list_users_is_get_only(admin_api: AuthClient) -> None:
     r = admin_api.post("/admin/list-users", {})
     assert r.status_code == 404
     assert r.content == b""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_revoking_one_session_announces_it(admin_api: AuthClient, target: Any) -> None:
+    """An admin's revocation ends the session like any other: receivers of
+    ``session_revoked`` (back-channel logout among them) hear of it."""
+    from better_auth import signals
+
+    sign_in("target@example.test", "target-password-1")
+    token = Session.objects.get(user_id=target.pk).token
+    session_id = Session.objects.get(user_id=target.pk).id
+    heard: list[dict[str, Any]] = []
+
+    def receiver(**kwargs: Any) -> None:
+        heard.append(kwargs)
+
+    signals.session_revoked.connect(receiver, weak=False)
+    try:
+        r = admin_api.post("/admin/revoke-user-session", {"sessionToken": token})
+    finally:
+        signals.session_revoked.disconnect(receiver)
+    assert r.json() == {"success": True}
+    assert [h["session_ids"] for h in heard] == [[session_id]]
+    assert heard[0]["user_id"] == target.pk
+    assert heard[0]["reason"] == "admin"

@@ -255,3 +255,79 @@ def test_add_member_service_respects_the_limit(
     with pytest.raises(APIError) as again:
         add_member(org["id"], member.user, "member")
     assert again.value.code == "USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION"
+
+
+def test_list_members_refuses_filter_values_its_column_cannot_hold(
+    owner: Any, org: Any
+) -> None:
+    """A filter value that is not of the column's type (a date that is not a
+    date, NUL in text) is a 400 VALIDATION_ERROR in Better Auth's shape, on
+    every database, instead of failing inside the query."""
+    for field, value in [
+        ("createdAt", "garbage"),
+        ("createdAt", ""),
+        ("role", "ad\x00min"),
+        ("userId", "\x00"),
+    ]:
+        response = owner.get(
+            "/organization/list-members",
+            {"filterField": field, "filterValue": value},
+        )
+        assert code(response) == (400, "VALIDATION_ERROR"), (field, value)
+        assert response.json()["message"].startswith("[query.filterValue]")
+    dated = owner.get(
+        "/organization/list-members",
+        {
+            "filterField": "createdAt",
+            "filterOperator": "lt",
+            "filterValue": "2999-01-01",
+        },
+    )
+    assert dated.status_code == 200 and dated.json()["total"] == 1
+
+
+def test_list_members_clamps_huge_pages(owner: Any, org: Any) -> None:
+    """``limit``/``offset`` beyond any 64-bit integer page within a sane range
+    instead of overflowing the database's integer."""
+    for params in [
+        {"limit": "99999999999999999999999"},
+        {"offset": "99999999999999999999999"},
+        {"limit": "9223372036854775807", "offset": "9223372036854775807"},
+        {"limit": "-5", "offset": "-99999999999999999999999"},
+    ]:
+        response = owner.get("/organization/list-members", params)
+        assert response.status_code == 200, (params, response.content)
+        assert response.json()["total"] == 1
+    assert owner.get("/organization/list-members", {"limit": "1e3"}).status_code in (
+        200,
+        400,
+    )
+
+
+def test_has_permission_refuses_actions_that_are_not_a_list(owner: Any) -> None:
+    """Better Auth's body is ``z.record(z.string(), z.array(z.string()))``: a
+    string, number or object where the list of actions goes is a 400
+    VALIDATION_ERROR naming the key, in zod's words."""
+    for permissions, received in [
+        ({"member": "create"}, "string"),
+        ({"member": [1]}, "number"),
+        ({"member": {"actions": "create"}}, "object"),
+        ([["member", "create"]], "array"),
+    ]:
+        response = owner.post(
+            "/organization/has-permission", {"permissions": permissions}
+        )
+        assert code(response) == (400, "VALIDATION_ERROR"), permissions
+        assert f"received {received}" in response.json()["message"]
+
+
+def test_role_type_errors_use_javascript_type_names(owner: Any, org: Any) -> None:
+    """Clients match zod's messages, which name JavaScript types: an object is
+    "object", a number "number", never Python's "dict" or "int"."""
+    for role, received in [({"a": 1}, "object"), (5, "number"), (None, "null")]:
+        response = owner.post(
+            "/organization/invite-member",
+            {"email": "someone@example.com", "role": role},
+        )
+        assert code(response) == (400, "VALIDATION_ERROR")
+        assert response.json()["message"].endswith(f"received {received}")

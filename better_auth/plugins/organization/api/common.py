@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from better_auth.api import schema as s
 from better_auth.api.context import Context
 from better_auth.api.router import empty_response
+from better_auth.api.schema import _type_name
 from better_auth.errors import APIError
 
 __all__ = ["P", "active_org", "not_found", "OPTIONAL", "roles_field", "session_user"]
@@ -24,7 +25,7 @@ def roles_field(ctx: Context, name: str = "role") -> Any:
         isinstance(value, list) and all(isinstance(v, str) for v in value)
     ):
         return value
-    got = "undefined" if name not in ctx.body else type(value).__name__
+    got = "undefined" if name not in ctx.body else _type_name(value)
     raise APIError(
         400,
         "VALIDATION_ERROR",

@@ -145,16 +145,21 @@ LIST_MEMBERS = s.Schema(
 )
 
 
+# The largest page bound passed to the database: far beyond any organization,
+# and with ``offset + limit`` still inside every backend's 64-bit integer.
+MAX_PAGE = 2**31 - 1
+
+
 def _int(value: Any) -> int | None:
     if value in (None, ""):
         return None
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise APIError(
             400, "VALIDATION_ERROR", "Invalid number", status_text="400"
         ) from None
-    return max(number, 0)
+    return min(max(number, 0), MAX_PAGE)
 
 
 @endpoint(f"{P}/list-members", "GET", query=LIST_MEMBERS, session="session")

@@ -221,6 +221,35 @@ HAS_PERMISSION = s.Schema(
 )
 
 
+def _check_permission_map(value: Any, key: str) -> None:
+    """Better Auth's ``z.record(z.string(), z.array(z.string()))``: each
+    resource names a list of action strings, so nothing else reaches the
+    access check."""
+    problems: list[str] = []
+    if not isinstance(value, dict):
+        problems.append(
+            f"[body.{key}] Invalid input: expected record, received "
+            f"{s._type_name(value)}"
+        )
+    else:
+        for resource, actions in value.items():
+            where = f"body.{key}.{resource}"
+            if not isinstance(actions, list):
+                problems.append(
+                    f"[{where}] Invalid input: expected array, received "
+                    f"{s._type_name(actions)}"
+                )
+                continue
+            for index, action in enumerate(actions):
+                if not isinstance(action, str):
+                    problems.append(
+                        f"[{where}.{index}] Invalid input: expected string, "
+                        f"received {s._type_name(action)}"
+                    )
+    if problems:
+        raise APIError(400, "VALIDATION_ERROR", "; ".join(problems), status_text="400")
+
+
 @endpoint(f"{P}/has-permission", "POST", body=HAS_PERMISSION, session="session")
 def has_permission_endpoint(ctx: Context) -> dict[str, Any]:
     has_one = ("permission" in ctx.body) != ("permissions" in ctx.body)
@@ -231,6 +260,9 @@ def has_permission_endpoint(ctx: Context) -> dict[str, Any]:
             "[body] Invalid input: provide exactly one of permission, permissions",
             status_text="400",
         )
+    for key in ("permission", "permissions"):
+        if key in ctx.body:
+            _check_permission_map(ctx.body[key], key)
     organization_id = active_org(ctx, ctx.body.get("organizationId"))
     if not organization_id:
         raise APIError(400, "NO_ACTIVE_ORGANIZATION")

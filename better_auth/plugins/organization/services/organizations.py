@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from better_auth import clock
+from better_auth.api import schema as s
 from better_auth.errors import APIError
 
 from .. import conf, signals
@@ -259,6 +262,33 @@ _OPERATORS = {
 }
 
 
+def _filter_value(column: str, value: Any, lookup: str) -> Any:
+    """``value`` as the column's type, or a 400 in Better Auth's shape.
+
+    A date that is not a date, or text no database column can hold (NUL,
+    a lone surrogate), would otherwise fail inside the query; the text
+    lookups (contains, ...) compare as text and only need storable text.
+    """
+    problem = None
+    if isinstance(value, str):
+        problem = s.text_problem(value)
+    if problem is None and lookup not in ("contains", "startswith", "endswith"):
+        try:
+            value = Member._meta.get_field(column).to_python(value)
+        except (ValidationError, TypeError, ValueError, OverflowError):
+            problem = "Invalid input: value does not match the field's type"
+        if value is None:
+            problem = "Invalid input: value does not match the field's type"
+        elif isinstance(value, datetime) and value.tzinfo is None:
+            # JavaScript's Date reads a bare ISO date or time as UTC.
+            value = value.replace(tzinfo=UTC)
+    if problem:
+        raise APIError(
+            400, "VALIDATION_ERROR", f"[query.filterValue] {problem}", status_text="400"
+        )
+    return value
+
+
 def _where(field: str, operator: str, value: Any) -> Q:
     """A member filter from list-members' ``filterField/Operator/Value``.
 
@@ -271,6 +301,10 @@ def _where(field: str, operator: str, value: Any) -> Q:
         raise APIError(400, None, f"Invalid filter: {field} {operator}")
     if lookup == "in" and not isinstance(value, list):
         value = [value]
+    if lookup == "in":
+        value = [_filter_value(column, item, lookup) for item in value]
+    else:
+        value = _filter_value(column, value, lookup)
     q = Q(**{f"{column}__{lookup}": value})
     return ~q if operator in ("ne", "not_in") else q
 
