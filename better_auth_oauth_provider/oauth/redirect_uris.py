@@ -124,7 +124,12 @@ def redirect_uri_matches(requested: str, registered: str) -> bool:
     a, b = _split_authority(want.netloc), _split_authority(got.netloc)
     if a is None or b is None or a[0] != b[0]:
         return False
-    return is_loopback_ip_literal(a[0])
+    return is_loopback_ip_literal(a[0]) and _listenable_port(b[1])
+
+
+def _listenable_port(port: str) -> bool:
+    """No port (the default), or a TCP port an app can bind: 1 to 65535."""
+    return port == "" or 1 <= int(port) <= 65535
 
 
 def find_registered(requested: str, registered: Iterable[str]) -> str | None:

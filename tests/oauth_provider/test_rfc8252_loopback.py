@@ -204,3 +204,24 @@ def test_rfc6749_prompt_none_errors_never_reach_a_lookalike(
         )
     )
     assert_error_page(url, "invalid_redirect")
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "http://127.0.0.1:0/callback",
+        "http://127.0.0.1:99999/callback",
+        "http://[::1]:65536/callback",
+    ],
+)
+def test_rfc8252_any_port_means_a_port_an_app_can_listen_on(
+    signed_in_api: Any, native_app: Any, redirect_uri: str
+) -> None:
+    """RFC 8252 §7.3 allows any port of the loopback interface; 0 and values
+    past 65535 are no TCP port an app can listen on, so nothing is sent
+    there."""
+    url = location(
+        authorize(signed_in_api, native_app.client_id, redirect_uri=redirect_uri)
+    )
+    assert_error_page(url, single(url)["error"])
+    assert _no_code_stored()
