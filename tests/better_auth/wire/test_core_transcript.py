@@ -50,7 +50,6 @@ COMPARED_HEADERS = (
     "set-auth-jwt",
     "access-control-expose-headers",
 )
-_TOKEN_SPLIT = re.compile(r"(<[a-z_]+#\d+>|<date>)")
 
 
 class Replay:
@@ -253,8 +252,21 @@ class Replay:
             return [f"{where}: {actual!r}, expected {expected!r}"]
         return []
 
+    # Placeholders that stand for any value of a shape, never bound to a name;
+    # a subclass adds its own (the OAuth replay's ``<epoch>``).
+    SHAPES: dict[str, re.Pattern[str]] = {"<date>": ISO_DATE}
+    _split: re.Pattern[str] | None = None
+
+    @classmethod
+    def _splitter(cls) -> re.Pattern[str]:
+        """Bound placeholders (``<email#1>``) and the shapes, compiled once."""
+        if cls.__dict__.get("_split") is None:
+            shapes = "|".join(re.escape(name) for name in cls.SHAPES)
+            cls._split = re.compile(rf"(<[a-z_]+#\d+>|{shapes})")
+        return cls._split
+
     def match_string(self, expected: str, actual: str, where: str) -> list[str]:
-        parts = _TOKEN_SPLIT.split(expected)
+        parts = self._splitter().split(expected)
         if len(parts) == 1:
             return (
                 []
@@ -265,8 +277,8 @@ class Replay:
         for index, part in enumerate(parts):
             if index % 2 == 0:
                 pattern += re.escape(part)
-            elif part == "<date>":
-                pattern += f"({ISO_DATE.pattern})"
+            elif part in self.SHAPES:
+                pattern += f"({self.SHAPES[part].pattern})"
                 names.append(None)
             elif part in self.bound:
                 pattern += f"({re.escape(self.bound[part])})"
