@@ -77,6 +77,7 @@ from run import (  # noqa: E402
     Server,
     django_env,
     free_port,
+    granian,
     gunicorn,
     log,
     measure,
@@ -95,6 +96,12 @@ POOL_FACTOR = float(os.environ.get("BENCH_POOL_FACTOR", "2.0"))
 POOL_MIN_RATE = float(os.environ.get("BENCH_POOL_MIN_RATE", "200"))
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 NODE = BENCH / "node"
+# Which servers run ours: gunicorn's sync workers and granian (BENCH_OURS).
+OURS_SERVERS = [
+    (kind, "ours" if kind == "sync" else f"ours-{kind}")
+    for kind in os.environ.get("BENCH_OURS", "sync,granian").split(",")
+    if kind in ("sync", "granian")
+]
 
 ENDPOINTS = (
     "client_credentials",
@@ -105,6 +112,7 @@ ENDPOINTS = (
 )
 COLUMNS = [
     ("ours", "ours sync"),
+    ("ours-granian", "ours granian"),
     ("ba-x1", "BA x1"),
     ("ba-x2", "BA x2"),
     ("dot-stock", "DOT stock"),
@@ -563,18 +571,20 @@ def setup_ours() -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def ours_server(out: Path) -> Server:
+def ours_server(out: Path, kind: str) -> Server:
     port = free_port()
     env = django_env(port, OURS_DB, settings="bench.settings", cookie_cache=False)
+    if kind == "granian":
+        return granian("ours-granian", "demo.wsgi:application", env, port, out)
     return gunicorn("ours-sync", "demo.wsgi:application", "sync", env, port, out)
 
 
-def ours_target(server: Server, client: dict[str, Any]) -> Target:
+def ours_target(server: Server, client: dict[str, Any], label: str = "ours") -> Target:
     cookie = session_cookie(server.origin)
     template = authorize_code(server.origin, cookie, client["client_id"])
     basic = basic_of(client["client_id"], client["client_secret"])
     return Target(
-        "ours",
+        label,
         server,
         token_path="/api/auth/oauth2/token",
         introspect_path="/api/auth/oauth2/introspect",
@@ -770,7 +780,8 @@ def report(
     add = lines.append
     add(
         f"wrk -t{WRK_THREADS} -c{CONNECTIONS} -d{DURATION}s after a {WARMUP}s "
-        f"warm-up, best of {REPEAT}; gunicorn {WORKERS} sync workers; PostgreSQL"
+        f"warm-up, best of {REPEAT}; ours: gunicorn {WORKERS} sync workers and "
+        f"granian {WORKERS} WSGI workers; PostgreSQL"
     )
     add("")
     add(
@@ -787,26 +798,33 @@ def report(
             )
         )
     add("")
-    add("ratios: ours / other, requests/s (and other's CPU per request / ours)")
     others = [("ba-x1", "/ BA x1"), ("ba-x2", "/ BA x2"), ("dot-plain", "/ DOT plain")]
-    add(f"{'endpoint':20}" + "".join(f"{h:>18}" for _, h in others) + "   target")
-    for scenario in ENDPOINTS:
-        cells = []
-        for label, _ in others:
-            r = _ratio(
-                _fig(results, "ours", scenario, "rps"),
-                _fig(results, label, scenario, "rps"),
-            )
-            c = _ratio(
-                _fig(results, label, scenario, "cpu_ms"),
-                _fig(results, "ours", scenario, "cpu_ms"),
-            )
-            cells.append(f"{_fmt(r, '.2f')} ({_fmt(c, '.2f')})")
+    for mine, heading in COLUMNS[:2]:
+        if not any((mine, s) in results for s in ENDPOINTS):
+            continue
         add(
-            f"{scenario:20}"
-            + "".join(f"{c:>18}" for c in cells)
-            + "   >= 3 vs BA, > 1 vs DOT plain"
+            f"ratios: {heading} / other, requests/s (and other's CPU per request "
+            "/ ours)"
         )
+        add(f"{'endpoint':20}" + "".join(f"{h:>18}" for _, h in others) + "   target")
+        for scenario in ENDPOINTS:
+            cells = []
+            for label, _ in others:
+                r = _ratio(
+                    _fig(results, mine, scenario, "rps"),
+                    _fig(results, label, scenario, "rps"),
+                )
+                c = _ratio(
+                    _fig(results, label, scenario, "cpu_ms"),
+                    _fig(results, mine, scenario, "cpu_ms"),
+                )
+                cells.append(f"{_fmt(r, '.2f')} ({_fmt(c, '.2f')})")
+            add(
+                f"{scenario:20}"
+                + "".join(f"{c:>18}" for c in cells)
+                + "   >= 3 vs BA, > 1 vs DOT plain"
+            )
+        add("")
     pools = [
         f"{label} {results[(label, 'pool')]['rate']:.0f}/s"
         for label, _ in COLUMNS
@@ -865,8 +883,10 @@ def main() -> int:
         client = setup_ours()
         log("  SQL statements and KDF calls per request, in-process ...")
         ours_sql = ours_queries()
-        with ours_server(out) as server:
-            run_target(ours_target(server, client), out, results)
+        for kind, label in OURS_SERVERS:
+            log(f"  {kind}")
+            with ours_server(out, kind) as server:
+                run_target(ours_target(server, client, label), out, results)
     if not ONLY or "better-auth" in ONLY:
         log("Better Auth ...")
         client = setup_ba()

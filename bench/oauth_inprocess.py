@@ -22,7 +22,9 @@ sends (``BEGIN`` / ``COMMIT`` are not seen by ``execute_wrapper``). ``--cprofile
 adds the top functions by own and by cumulative time; ``--instructions``
 counts instructions per request under valgrind (callgrind), the figure that
 stays put on a busy machine: each case runs twice, with a small and a large
-number of rounds, and the difference cancels start-up and set-up::
+number of rounds, and the difference cancels start-up and set-up
+(``BENCH_PROFILE_OUT=path`` keeps the ``--cprofile`` statistics for
+``pstats``)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_oauth_inprocess \\
         .venv/bin/python bench/oauth_inprocess.py [--case introspect] \\
@@ -309,6 +311,8 @@ def measure(case: str, rounds: int, profile: bool) -> dict[str, Any]:
         "statements": statements,
     }
     if profiler:
+        if os.environ.get("BENCH_PROFILE_OUT"):
+            profiler.dump_stats(os.environ["BENCH_PROFILE_OUT"])
         for key in ("tottime", "cumulative"):
             text = io.StringIO()
             stats = pstats.Stats(profiler, stream=text)

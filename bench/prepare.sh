@@ -1,5 +1,5 @@
 # Sourced by bench/run.sh and bench/oauth.sh: install what the benchmarks need.
-# wrk (apt, when root), gunicorn in .venv (the "server" extra's requirement),
+# wrk (apt, when root), gunicorn and granian in .venv (the "server" extra's),
 # and bench/node/node_modules, installed again whenever the lockfile changed.
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -12,8 +12,8 @@ if ! command -v wrk >/dev/null; then
     echo "wrk is missing: apt-get install -y wrk" >&2; exit 1
   fi
 fi
-if [ ! -x "$venv/bin/gunicorn" ]; then
-  "$venv/bin/pip" install -q "gunicorn>=23"
+if [ ! -x "$venv/bin/gunicorn" ] || [ ! -x "$venv/bin/granian" ]; then
+  "$venv/bin/pip" install -q "gunicorn>=23" "granian>=2.5"
 fi
 stamp="$here/node/node_modules/.installed-lock"
 want="$(sha256sum "$here/node/package-lock.json" | cut -d' ' -f1)"

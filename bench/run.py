@@ -209,6 +209,31 @@ def gunicorn(
     return Server(name, cmd, env, port, out / f"{name}.log", db)
 
 
+def granian(name: str, app: str, env: dict[str, str], port: int, out: Path) -> Server:
+    """The same app under granian's WSGI interface: as many worker processes
+    as gunicorn's, one Python thread each, HTTP/1.1 keep-alive (which
+    gunicorn's sync workers do not offer, and Node's server does)."""
+    cmd = [
+        str(VENV_BIN / "granian"),
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(WORKERS),
+        "--blocking-threads",
+        "1",
+        "--no-ws",
+        "--log-level",
+        "warning",
+        app,
+    ]
+    db = Path(urlsplit(env["DATABASE_URL"]).path).stem
+    return Server(name, cmd, env, port, out / f"{name}.log", db)
+
+
 def ours(worker_class: str, out: Path, *, cookie_cache: bool) -> Server:
     port = free_port()
     env = django_env(

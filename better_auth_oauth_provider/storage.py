@@ -35,6 +35,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, QuerySet
 from django.db.models.query import get_related_populators
 
+from better_auth.storage.statements import statement_cursor
+
 __all__ = ["PreparedLookup"]
 
 
@@ -159,7 +161,7 @@ class PreparedLookup:
                     compiled = self._compiled[key] = self._compile(
                         variant, db, connection
                     )
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(compiled.sql, compiled.bind(values, connection))
             row = cursor.fetchone()
         if row is None:

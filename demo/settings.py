@@ -84,6 +84,15 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # PostgreSQL keeps the request path's few statements prepared per
+    # connection (better_auth.storage.statements; docs/deployment.md). Set
+    # DB_PREPARE_THRESHOLD=off behind a pooler that cannot carry them.
+    _threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")
+    if _threshold != "off":
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(
+            _threshold
+        )
 
 REDIS_URL = os.environ.get("REDIS_URL")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -79,6 +79,10 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("TEST_DATABASE_NAME", f"test_better_auth_{os.getpid()}")
     }
+    # Prepare the request path's statements on their first run, so every
+    # test on PostgreSQL goes through server-side binding
+    # (better_auth.storage.statements).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REDIS_URL = os.environ.get("REDIS_URL")

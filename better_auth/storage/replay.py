@@ -30,6 +30,7 @@ from django.db import connections, router
 
 from .. import clock
 from ..conf import auth_settings
+from .statements import statement_cursor
 
 __all__ = ["PRUNE_EVERY", "first_use", "prune", "replay_digest"]
 
@@ -89,7 +90,7 @@ def _database_first_use(digest: str, expires_at: datetime) -> bool:
         field.get_db_prep_value(expires_at, connection),
         field.get_db_prep_value(clock.now(), connection),
     ]
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         recorded = cursor.fetchone() is not None
     if recorded and next(_inserts) % PRUNE_EVERY == 0:

@@ -25,6 +25,7 @@ from django.db.models import Model
 
 from ..conf import auth_settings
 from ..models import Session
+from .statements import statement_cursor
 
 _Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 
@@ -136,7 +137,7 @@ class DatabaseSessionStore:
         db = router.db_for_read(Session)
         connection = connections[db]
         join = _session_join(connection)
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(join.sql, [token])
             row = cursor.fetchone()
         if row is None:

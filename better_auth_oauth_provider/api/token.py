@@ -30,8 +30,10 @@ from ..errors import (
 )
 from ..oauth.client_auth import AuthenticatedClient, authenticate_client, check_grant
 from ..oauth.form_params import form_values, single_values
+from ..services import client_cache
 from ..services.dpop import nonce_headers, token_binder
 from ..services.grants import client_credentials_grant, exchange_code, refresh_grant
+from ..services.grants.client_credentials import StaleClient
 from ._common import form_only
 
 __all__: list[str] = []
@@ -55,12 +57,12 @@ def _resources(form: Mapping[str, list[str]]) -> list[str]:
 
 def _authenticator(
     ctx: Context, form: Mapping[str, list[str]], grant_type: str | None
-) -> Callable[[Any], AuthenticatedClient]:
+) -> Callable[..., AuthenticatedClient]:
     """Client authentication, reusing a client already loaded; with
     ``grant_type``, the client must be allowed that grant (§5.2)."""
 
-    def authenticate(known: Any = None) -> AuthenticatedClient:
-        client = authenticate_client(ctx.request, form=form, known=known)
+    def authenticate(known: Any = None, cached: bool = False) -> AuthenticatedClient:
+        client = authenticate_client(ctx.request, form=form, known=known, cached=cached)
         if grant_type is not None:
             check_grant(client, grant_type)
         return client
@@ -84,6 +86,42 @@ def _refresh(
     )
 
 
+def _client_credentials(
+    ctx: Context,
+    form: Mapping[str, list[str]],
+    params: Params,
+    authenticate: Callable[..., AuthenticatedClient],
+) -> dict[str, Any]:
+    """The grant with the client this process remembers, when it has it.
+
+    Whatever a remembered client makes fail (its scopes, its grant types,
+    the guard of the insert) is decided again on a fresh read, so a stale
+    memory can neither refuse nor allow anything. A request with a DPoP
+    proof is served uncached: the proof's ``jti`` is single use, so the
+    request could not be served twice.
+    """
+
+    def run(client: AuthenticatedClient) -> dict[str, Any]:
+        return client_credentials_grant(
+            client,
+            scope=params["scope"],
+            resources=_resources(form),
+            dpop=token_binder(ctx.request),
+        )
+
+    if "HTTP_DPOP" in ctx.request.META:
+        return run(authenticate())
+    client = authenticate(cached=True)
+    if client.guard is None:
+        return run(client)
+    try:
+        return run(client)
+    except (OAuthError, StaleClient):
+        client_cache.forget(client.client_id)
+    # Read afresh (and remembered again): no guard this time.
+    return run(authenticate(cached=True))
+
+
 def _grant(
     ctx: Context, form: Mapping[str, list[str]], params: Params
 ) -> dict[str, Any]:
@@ -105,12 +143,7 @@ def _grant(
             )
         )
     if grant_type == "client_credentials":
-        return client_credentials_grant(
-            authenticate(),
-            scope=params["scope"],
-            resources=_resources(form),
-            dpop=token_binder(ctx.request),
-        )
+        return _client_credentials(ctx, form, params, authenticate)
     return exchange_code(
         code=params["code"],
         redirect_uri=params["redirect_uri"],

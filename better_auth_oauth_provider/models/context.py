@@ -57,10 +57,11 @@ class TokenContext(models.Model):
     """What an access or refresh token carries from its authorization."""
 
     # Better Auth session id (sessions may live in the cache, so no FK).
-    session_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
-    authorization_code = models.CharField(
-        max_length=64, blank=True, default="", db_index=True
-    )
+    # Both are looked up by equality only: indexed in Meta.indexes, which on
+    # PostgreSQL spares the second, LIKE-only index that db_index=True adds
+    # to a CharField (one more index to write on every token issued).
+    session_id = models.CharField(max_length=64, blank=True, default="")
+    authorization_code = models.CharField(max_length=64, blank=True, default="")
     requested_userinfo_claims = models.JSONField(default=list, blank=True)
     # RFC 9449 §6 ``cnf.jkt``; empty for bearer tokens.
     dpop_jkt = models.CharField(max_length=64, blank=True, default="")
@@ -81,6 +82,10 @@ class AccessTokenContext(TokenContext):
 
     class Meta:
         db_table = "better_auth_oauth_access_token_context"
+        indexes = [
+            models.Index(fields=["session_id"], name="ba_oauth_atc_session_id"),
+            models.Index(fields=["authorization_code"], name="ba_oauth_atc_code"),
+        ]
 
     def __str__(self) -> str:
         return f"context of access token {self.access_token_id}"
@@ -105,6 +110,10 @@ class RefreshTokenContext(TokenContext):
 
     class Meta:
         db_table = "better_auth_oauth_refresh_token_context"
+        indexes = [
+            models.Index(fields=["session_id"], name="ba_oauth_rtc_session_id"),
+            models.Index(fields=["authorization_code"], name="ba_oauth_rtc_code"),
+        ]
 
     def __str__(self) -> str:
         return f"context of refresh token {self.refresh_token_id}"

@@ -34,8 +34,10 @@ from .. import extensions
 from ..conf import issuer, section
 from ..errors import InvalidClient, InvalidRequest, InvalidScope, UnauthorizedClient
 from ..models import ClientProfile
+from ..services import client_cache
+from ..services._persist import Guard
 from ..services.client_jwks import client_key_set
-from ..services.client_lookup import get_client, profile_of
+from ..services.client_lookup import MAX_CLIENT_ID, get_client, profile_of
 from ..services.client_secrets import verify_client_secret
 from .client_assertion import (
     JWT_BEARER,
@@ -73,6 +75,9 @@ class AuthenticatedClient:
     profile: ClientProfile
     # "client_secret_basic", "client_secret_post", "private_key_jwt" or "none".
     method: str
+    # Set when the client came from this process's memory: the write that
+    # uses it must pass the guard (services.client_cache).
+    guard: Guard | None = None
 
     @property
     def client_id(self) -> str:
@@ -159,7 +164,8 @@ def _presented(request: HttpRequest, values: Mapping[str, list[str]]) -> _Presen
     body_secret = single_value(values, "client_secret")
     assertion = single_value(values, "client_assertion")
     assertion_type = single_value(values, "client_assertion_type")
-    header = request.headers.get("Authorization")
+    # META, not request.headers: that builds every header's entry first.
+    header = request.META.get("HTTP_AUTHORIZATION")
     if header is not None and not header.strip():
         header = None
     if (header and (body_secret or assertion)) or (body_secret and assertion):
@@ -266,6 +272,7 @@ def authenticate_client(
     form: Mapping[str, list[str]] | None = None,
     require_credentials: bool = False,
     known: Any | None = None,
+    cached: bool = False,
 ) -> AuthenticatedClient:
     """Identify and authenticate the calling client, or raise ``InvalidClient``.
 
@@ -274,7 +281,11 @@ def authenticate_client(
     authentication). ``form`` is :func:`form_values` of the request, passed
     when the caller already has it. ``known`` is an application the caller
     already loaded with its profile (the refresh token's): it stands in for
-    the lookup when its ``client_id`` is the one presented.
+    the lookup when its ``client_id`` is the one presented. ``cached``
+    allows a client this process remembers (:mod:`..services.client_cache`);
+    the caller must then write through the returned client's ``guard``. A
+    remembered client that fails here is read afresh before the request is
+    refused.
     """
     values = form_values(request) if form is None else form
     extended = _extension_client(request, values)
@@ -287,6 +298,22 @@ def authenticate_client(
         raise InvalidClient(MISSING_CREDENTIALS, status=401)
     if known is not None and known.client_id == presented.client_id:
         application = known
+    elif (
+        cached
+        and len(presented.client_id) <= MAX_CLIENT_ID
+        and (found := client_cache.cached_client(presented.client_id))
+    ):
+        application, guard = found
+        if guard is not None:
+            try:
+                client = _verify(application, presented, request)
+            except InvalidClient:
+                # Perhaps only stale: decide on the current row.
+                client_cache.forget(presented.client_id)
+                application = get_client(presented.client_id)
+            else:
+                client.guard = guard
+                return client
     else:
         application = get_client(presented.client_id)
     if application is None:

@@ -12,19 +12,24 @@ transaction.
 A single-use :class:`Claim` (the code's redemption, the refresh token's
 rotation) joins that statement on PostgreSQL as its first CTE, and every
 insert and update selects from it: a request that loses the claim writes
-nothing, and the winner's rows commit with its claim.
+nothing, and the winner's rows commit with its claim. A :class:`Guard` takes
+the same place for a condition that is only read: a client remembered by
+this process must still be the row it was (:mod:`.client_cache`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models import Model
 
-__all__ = ["Claim", "Row", "Update", "persist"]
+from better_auth.storage.statements import statement_cursor
+
+__all__ = ["Claim", "Guard", "Row", "Update", "persist"]
 
 # (model, primary key, {field name: value})
 Update = tuple[type[Model], Any, dict[str, Any]]
@@ -50,6 +55,27 @@ class Claim:
         return manager.filter(**lookup).update(**self.values) == 1
 
 
+@dataclass(frozen=True)
+class Guard:
+    """Write only while ``sql``, a SELECT, returns a row.
+
+    ``sql`` must depend only on the shape of what it checks (its values
+    are ``params``): the statement it joins is built once per text.
+    """
+
+    sql: str
+    params: tuple[Any, ...]
+
+    def run(self, using: str) -> bool:
+        """The guard as a statement of its own; True when it holds."""
+        with statement_cursor(connections[using]) as cursor:
+            cursor.execute(self.sql, list(self.params))
+            return cursor.fetchone() is not None
+
+
+Gate = Claim | Guard
+
+
 @dataclass
 class Row:
     """A model instance to insert."""
@@ -60,13 +86,14 @@ class Row:
 
 
 def persist(
-    rows: Sequence[Row], updates: Sequence[Update] = (), claim: Claim | None = None
+    rows: Sequence[Row], updates: Sequence[Update] = (), claim: Gate | None = None
 ) -> bool:
-    """Insert ``rows`` in order and apply ``updates``, if ``claim`` wins.
+    """Insert ``rows`` in order and apply ``updates``, if ``claim`` wins (a
+    guard: holds).
 
-    On PostgreSQL the claim, the inserts and the updates are one statement,
+    On PostgreSQL the gate, the inserts and the updates are one statement,
     so no transaction is needed around it; elsewhere the caller provides
-    one. Returns whether the claim won (always True without one).
+    one. Returns whether the gate passed (always True without one).
     """
     alias = router.db_for_write(rows[0].instance.__class__)
     connection = connections[alias]
@@ -89,7 +116,8 @@ def persist(
 # updated fields and claim), so it is built once per shape and connection.
 
 _Shape = tuple[Any, ...]
-# shape -> (SQL, per row: the fields bound as parameters, in order)
+# shape -> (SQL, per row: (field, attname, value types taken as they are) for
+# each field bound as a parameter, in order)
 _STATEMENTS: dict[_Shape, tuple[str, tuple[tuple[Any, ...], ...]]] = {}
 
 
@@ -132,7 +160,9 @@ def _update_cte(
     return f"u{number} AS ({update_sql} WHERE {where})"
 
 
-def _claim_cte(qn: Callable[[str], str], claim: Claim) -> str:
+def _claim_cte(qn: Callable[[str], str], claim: Gate) -> str:
+    if isinstance(claim, Guard):
+        return f"g AS ({claim.sql})"
     meta = claim.model._meta
     sets = ", ".join(f"{qn(meta.get_field(n).column)} = %s" for n in claim.values)
     unset = qn(meta.get_field(claim.unset).column)
@@ -141,18 +171,26 @@ def _claim_cte(qn: Callable[[str], str], claim: Claim) -> str:
     return f"g AS ({update_sql} WHERE {pk} = %s AND {unset} IS NULL RETURNING {pk})"
 
 
+def _gate_shape(claim: Gate | None) -> Any:
+    if claim is None:
+        return None
+    if isinstance(claim, Guard):
+        return ("guard", claim.sql)
+    return (claim.model, claim.unset, tuple(claim.values))
+
+
 def _statement(
     connection: Any,
     rows: Sequence[Row],
     updates: Sequence[Update],
-    claim: Claim | None,
+    claim: Gate | None,
 ) -> tuple[str, tuple[tuple[Any, ...], ...]]:
     shape = (
         connection.alias,
         connection.vendor,
         tuple((type(r.instance), tuple(r.links.items())) for r in rows),
         tuple((model, tuple(values)) for model, _pk, values in updates),
-        None if claim is None else (claim.model, claim.unset, tuple(claim.values)),
+        _gate_shape(claim),
     )
     cached = _STATEMENTS.get(shape)
     if cached is not None:
@@ -173,11 +211,55 @@ def _statement(
         keys.insert(0, "(SELECT count(*) FROM g)")
     sql = f"WITH {', '.join(ctes)} SELECT {', '.join(keys)}"
     bound = tuple(
-        tuple(f for f in _insert_fields(r.instance._meta) if f.attname not in r.links)
+        tuple(
+            (f, f.attname, _plain_kinds(f))
+            for f in _insert_fields(r.instance._meta)
+            if f.attname not in r.links
+        )
         for r in rows
     )
     _STATEMENTS[shape] = (sql, bound)
     return sql, bound
+
+
+# Django's own field classes whose get_db_prep_save on PostgreSQL (the only
+# database this statement runs on) passes None, and values of the listed
+# types, through unchanged; a subclass may not, so the class must match
+# exactly. auto_now fields always take the full path (their pre_save).
+_PASSTHROUGH: dict[type, tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.BooleanField: (bool,),
+    models.IntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.AutoField: (int,),
+    models.BigAutoField: (int,),
+    # Aware date-times only (checked below): the adapter passes them as
+    # they are, a naive one would be made aware with a warning.
+    models.DateTimeField: (datetime,),
+    models.UUIDField: (),
+    models.ForeignKey: (),
+    models.OneToOneField: (),
+    models.JSONField: (),
+}
+# Marks a field that takes the full path: pre_save, then get_db_prep_save.
+_CALLS_PRE_SAVE = object()
+
+
+def _plain_kinds(f: Any) -> Any:
+    """The value types ``f`` takes as they are, or ``_CALLS_PRE_SAVE``."""
+    cls = type(f)
+    if cls not in _PASSTHROUGH:
+        return _CALLS_PRE_SAVE
+    if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
+        return _CALLS_PRE_SAVE
+    if cls in (models.ForeignKey, models.OneToOneField):
+        # The key is prepared by the field it points at.
+        target = _plain_kinds(f.target_field)
+        return frozenset() if target is _CALLS_PRE_SAVE else target
+    return frozenset(_PASSTHROUGH[cls])
 
 
 def _params(
@@ -185,19 +267,32 @@ def _params(
     rows: Sequence[Row],
     bound: tuple[tuple[Any, ...], ...],
     updates: Sequence[Update],
-    claim: Claim | None,
+    claim: Gate | None,
 ) -> list[Any]:
     """The values in the statement's placeholder order."""
     params: list[Any] = []
-    if claim is not None:
+    if isinstance(claim, Guard):
+        params.extend(claim.params)
+    elif claim is not None:
         meta = claim.model._meta
         for name, value in claim.values.items():
             params.append(meta.get_field(name).get_db_prep_save(value, connection))
         params.append(meta.pk.get_db_prep_save(claim.pk, connection))
     for row, fields in zip(rows, bound, strict=True):
         instance = row.instance
-        for f in fields:
-            params.append(f.get_db_prep_save(f.pre_save(instance, True), connection))
+        for f, attname, kinds in fields:
+            if kinds is _CALLS_PRE_SAVE:
+                value = f.pre_save(instance, True)
+            else:
+                value = getattr(instance, attname)
+                if value is None or (
+                    type(value) in kinds
+                    and (type(value) is not datetime or value.tzinfo is not None)
+                ):
+                    # What get_db_prep_save returns for these unchanged.
+                    params.append(value)
+                    continue
+            params.append(f.get_db_prep_save(value, connection))
     for model, pk, changes in updates:
         meta = model._meta
         for name, value in changes.items():
@@ -211,10 +306,10 @@ def _persist_cte(
     alias: str,
     rows: Sequence[Row],
     updates: Sequence[Update],
-    claim: Claim | None,
+    claim: Gate | None,
 ) -> bool:
     sql, bound = _statement(connection, rows, updates, claim)
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, _params(connection, rows, bound, updates, claim))
         keys = list(cursor.fetchone())
     if claim is not None and not keys.pop(0):

@@ -57,7 +57,7 @@ from ..models import AccessTokenContext, RefreshTokenContext
 from ..oauth.client_auth import AuthenticatedClient
 from ..oauth.digests import generate_value, token_digest
 from ..oauth.resource_indicators import ResourcePolicy
-from ._persist import Claim, Row, Update, persist
+from ._persist import Gate, Row, Update, persist
 from .access_tokens import access_token_claims, sign_access_token
 from .id_tokens import issue_id_token
 
@@ -255,7 +255,7 @@ def mint(spec: Issue) -> tuple[dict[str, Any], list[Row]]:
 
 
 def store(
-    rows: Sequence[Row], claim: Claim | None = None, updates: Sequence[Update] = ()
+    rows: Sequence[Row], claim: Gate | None = None, updates: Sequence[Update] = ()
 ) -> bool:
     """Run the single-use ``claim`` and, if it wins, write ``rows`` with it.
 

@@ -252,3 +252,63 @@ def test_token_requests_are_two_statements_without_a_transaction(
         statements = [q["sql"] for q in captured.captured_queries]
         assert not _TX_CONTROL & {s.strip().upper() for s in statements}, name
         assert len(statements) == 2, (name, statements)
+
+
+def test_parameters_prepared_as_django_prepares_them(rp: tuple[Any, str, Any]) -> None:
+    """The statement's values, some taken as they are (their fields would
+    return them unchanged), equal what ``get_db_prep_save`` gives for all."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    import datetime as dt
+
+    from better_auth_oauth_provider.services import _persist
+    from better_auth_oauth_provider.services.tokens import _access_rows, _refresh_rows
+
+    app, _secret, user = rp
+    _persist._STATEMENTS.clear()
+
+    class _Client:
+        application = app
+
+    class _Spec:
+        client = _Client()
+        scopes = ["openid", "offline_access"]
+        grant_scopes: list[str] = []
+        resources: list[str] = []
+        refresh_resources = ["https://api.example.test/"]
+        session_id = "s" * 32
+        code_digest = "c" * 64
+        userinfo_claims = ["email"]
+        dpop_jkt = ""
+        family = None
+        parent = None
+        policy = None
+        now = clock.now()
+        auth_time = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+
+    _Spec.user = user
+    rows = _access_rows(_Spec, "a" * 32, clock.now()) + _refresh_rows(_Spec, "r" * 32)
+    _sql, bound = _persist._statement(connection, rows, [], None)
+
+    def normal(values: list[Any]) -> list[Any]:
+        return [
+            getattr(v, "obj", v) if type(v).__name__ == "Jsonb" else v for v in values
+        ]
+
+    fast = normal(_persist._params(connection, rows, bound, [], None))
+    every = tuple(
+        tuple((f, name, _persist._CALLS_PRE_SAVE) for f, name, _kinds in fields)
+        for fields in bound
+    )
+    full = normal(_persist._params(connection, rows, every, [], None))
+    auto = [
+        i
+        for i, (f, _name, _kinds) in enumerate(x for fields in bound for x in fields)
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    assert len(fast) == len(full)
+    for i, (a, b) in enumerate(zip(fast, full, strict=True)):
+        if i in auto:
+            assert isinstance(a, dt.datetime) and isinstance(b, dt.datetime)
+        else:
+            assert (type(a), a) == (type(b), b), i

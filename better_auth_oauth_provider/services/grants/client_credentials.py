@@ -23,11 +23,16 @@ from ..tokens import Issue, mint, store
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["IDENTITY_SCOPES", "client_credentials_grant"]
+__all__ = ["IDENTITY_SCOPES", "StaleClient", "client_credentials_grant"]
 
 # Scopes that describe the user; never granted to a client acting for
 # itself (surface §1.6 client_credentials).
 IDENTITY_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
+
+
+class StaleClient(Exception):
+    """The remembered client changed before its token was written; nothing
+    was written (services.client_cache)."""
 
 
 def _scopes(client: AuthenticatedClient, scope: str | None) -> list[str]:
@@ -51,7 +56,11 @@ def client_credentials_grant(
     dpop: ProofBinder | None = None,
 ) -> dict[str, Any]:
     """An access token for the client itself (RFC 6749 §4.4.3), bound to a
-    DPoP key when the request proves one (RFC 9449 §5)."""
+    DPoP key when the request proves one (RFC 9449 §5).
+
+    A client with a ``guard`` is written through it; ``StaleClient`` when
+    the guard fails.
+    """
     if client.is_public:
         raise UnauthorizedClient(
             "public clients cannot use the client_credentials grant"
@@ -79,6 +88,7 @@ def client_credentials_grant(
         ),
     )
     body, rows = mint(spec)
-    store(rows)
+    if not store(rows, claim=client.guard):
+        raise StaleClient(client.client_id)
     logger.info("client_credentials token issued to client %s", client.client_id)
     return body

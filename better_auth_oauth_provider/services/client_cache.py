@@ -1,0 +1,138 @@
+"""Clients remembered by this process, checked by the write that uses them.
+
+A client_credentials request reads the client, checks its secret and
+scopes, and inserts the token: two statements, the read often costing as
+much as the write. Here each process keeps the clients it has read, with a
+fingerprint of their rows (an MD5 of the application's and the profile's
+row as JSON, computed by PostgreSQL in the read). A remembered client
+authenticates the request in Python, and the insert that issues the token
+then carries a :class:`~._persist.Guard`: it writes only while both rows
+still have that fingerprint. Any change made since, by any process and by
+any path (the admin, the management endpoints, a queryset ``update()``,
+raw SQL, a deletion), makes the insert write nothing; the caller then
+forgets the client and serves the request again from a fresh read, so a
+change is honoured by the next request, as without the cache. The guard is
+checked in the statement that writes, so the decision can be no staler
+than the uncached read and insert, which are two statements apart.
+
+Only PostgreSQL computes fingerprints; elsewhere nothing is remembered.
+Clients named by a metadata document URL and clients without a profile
+row are not remembered (their lookup does more than read a row).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from django.db import connections, router
+from django.db.models.expressions import RawSQL
+from oauth2_provider.models import get_application_model
+
+from ..models import ClientProfile
+from ..storage import PreparedLookup
+from ._persist import Guard
+
+__all__ = ["cached_client", "forget", "forget_all"]
+
+Application = get_application_model()
+MAX_ENTRIES = 1024
+
+_app_table = Application._meta.db_table
+_profile_table = ClientProfile._meta.db_table
+_profile_fk = ClientProfile._meta.get_field("application").column
+_app_pk = Application._meta.pk.column
+
+
+def _fingerprint_sql(qn: Any, app: str, profile: str) -> str:
+    return (
+        f"md5(row_to_json({qn(app)})::text || '|' || "
+        f"coalesce(row_to_json({qn(profile)})::text, ''))"
+    )
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# The lookup of client_lookup, plus the fingerprint of the two rows it
+# joins (the ORM joins the profile under its table name, which
+# row_to_json then names).
+_BY_CLIENT_ID = PreparedLookup(
+    Application,
+    lambda _variant, client_id: (
+        Application.objects.select_related("better_auth_profile")
+        .filter(client_id=client_id)
+        .annotate(
+            # Built from model metadata only; no value is interpolated.
+            fingerprint=RawSQL(  # noqa: S611
+                _fingerprint_sql(_quote, _app_table, _profile_table), ()
+            )
+        )
+    ),
+    client_id=Application._meta.get_field("client_id"),
+)
+
+_GUARD_SQL = (
+    f"SELECT 1 FROM {_quote(_app_table)} LEFT OUTER JOIN {_quote(_profile_table)}"  # noqa: S608
+    f" ON ({_quote(_profile_table)}.{_quote(_profile_fk)}"
+    f" = {_quote(_app_table)}.{_quote(_app_pk)})"
+    f" WHERE {_quote(_app_table)}.{_quote(_app_pk)} = %s"
+    f" AND {_fingerprint_sql(_quote, _app_table, _profile_table)} = %s"
+)
+
+_entries: OrderedDict[tuple[str, str], tuple[Any, str]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _alias() -> str | None:
+    alias = router.db_for_read(Application)
+    if connections[alias].vendor != "postgresql":
+        return None
+    return alias
+
+
+def cached_client(client_id: str) -> tuple[Any | None, Guard | None] | None:
+    """The client, and the guard its use must pass when it was remembered.
+
+    A client read here for the first time is fresh, so it comes without a
+    guard; ``(None, None)`` is an unknown client. None: not for this cache
+    (see above), the caller looks the client up the ordinary way.
+    """
+    alias = _alias()
+    if alias is None or "://" in client_id:
+        return None
+    key = (alias, client_id)
+    with _lock:
+        entry = _entries.get(key)
+        if entry is not None:
+            _entries.move_to_end(key)
+    if entry is not None:
+        app, fingerprint = entry
+        return app, Guard(_GUARD_SQL, (app.pk, fingerprint))
+    app = _BY_CLIENT_ID.first(client_id=client_id)
+    if app is None:
+        return None, None
+    if not hasattr(app, "better_auth_profile"):  # no profile row yet
+        return None
+    fingerprint = app.fingerprint
+    if fingerprint:
+        with _lock:
+            _entries[key] = (app, fingerprint)
+            _entries.move_to_end(key)
+            while len(_entries) > MAX_ENTRIES:
+                _entries.popitem(last=False)
+    return app, None
+
+
+def forget(client_id: str) -> None:
+    """Drop a remembered client, after its guard failed."""
+    with _lock:
+        for key in [k for k in _entries if k[1] == client_id]:
+            del _entries[key]
+
+
+def forget_all() -> None:
+    with _lock:
+        _entries.clear()
