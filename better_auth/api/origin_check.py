@@ -132,11 +132,16 @@ def check_redirect_value(value: Any, label: str, code: str, trusted: list[str]) 
 
 
 def _validate_url_fields(ctx: Context) -> None:
-    trusted = ctx.info.trusted_origins
     body = ctx.raw_body if isinstance(ctx.raw_body, dict) else {}
     callback = body.get("callbackURL")
     if not _js_truthy(callback):
         callback = ctx.query.get("callbackURL")
-    check_redirect_value(callback, "callbackURL", "INVALID_CALLBACK_URL", trusted)
-    for key, label, code in URL_FIELDS:
-        check_redirect_value(body.get(key), label, code, trusted)
+    fields = [(callback, "callbackURL", "INVALID_CALLBACK_URL")]
+    fields += [(body.get(key), label, code) for key, label, code in URL_FIELDS]
+    if not any(_js_truthy(value) for value, _label, _code in fields):
+        # Most requests name no URL: the trusted origins (settings, the
+        # request's own origin, the dynamic hook) are not worked out.
+        return
+    trusted = ctx.info.trusted_origins
+    for value, label, code in fields:
+        check_redirect_value(value, label, code, trusted)

@@ -258,6 +258,9 @@ def _parse_body(request: HttpRequest, endpoint: Endpoint) -> Any:
             pairs = parse_qs(raw.decode(), keep_blank_values=True, strict_parsing=False)
         except UnicodeDecodeError:
             raise APIError(400, "BAD_REQUEST", "Invalid form body") from None
+        # Endpoints that must see repeated fields (OAuth's form endpoints,
+        # RFC 6749 §3.2) read every value from here instead of parsing again.
+        request.form_values = pairs  # type: ignore[attr-defined]
         # Every value stays a string, as better-call reads form bodies.
         return {k: v[-1] for k, v in pairs.items()}
     try:

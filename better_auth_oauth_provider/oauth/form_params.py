@@ -26,6 +26,10 @@ def form_values(request: HttpRequest) -> dict[str, list[str]]:
     """Every value of every form field, so repeated parameters can be refused."""
     if request.method in ("GET", "HEAD") or request.content_type != FORM_TYPE:
         return {}
+    parsed = getattr(request, "form_values", None)
+    if parsed is not None:
+        # The router's parse of the same body (every value kept).
+        return parsed
     try:
         pairs = parse_qsl(request.body.decode("utf-8"), keep_blank_values=True)
     except UnicodeDecodeError:
