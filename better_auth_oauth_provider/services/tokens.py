@@ -126,7 +126,11 @@ def _refresh_lifetime(spec: Issue) -> int:
 
 
 def _access_rows(spec: Issue, raw: str, expires: datetime) -> list[Row]:
-    """The access token (rows 0 and 1); for a JWT, ``raw`` is its anchor."""
+    """The access token (rows 0 and 1); for a JWT, ``raw`` is its anchor.
+
+    The context row is left out when it would hold only defaults and no
+    refresh token follows (whose rows would point at index 1 and 2).
+    """
     token = get_access_token_model()(
         user=spec.user,
         application=spec.client.application,
@@ -137,6 +141,12 @@ def _access_rows(spec: Issue, raw: str, expires: datetime) -> list[Row]:
         resource=list(spec.resources),
         source_refresh_token=spec.parent,
     )
+    if not spec.refresh and not (
+        spec.session_id or spec.code_digest or spec.userinfo_claims or spec.dpop_jkt
+    ):
+        # Nothing to carry (a client's own bearer token): no context row, read
+        # as the defaults, as for a token django-oauth-toolkit wrote itself.
+        return [Row(token)]
     context = AccessTokenContext(
         session_id=spec.session_id,
         authorization_code=spec.code_digest,
