@@ -82,6 +82,7 @@ from run import (  # noqa: E402
     log,
     measure,
     pg_url,
+    ratio_cell,
     recreate_db,
     versions,
 )
@@ -740,19 +741,6 @@ def ba_queries() -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- report
 
 
-def _fig(results: dict[Any, Any], label: str, scenario: str, key: str) -> Any:
-    result = results.get((label, scenario))
-    return result.figures.get(key) if isinstance(result, Result) else None
-
-
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return a / b if a and b else None
-
-
-def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
-
-
 def _cell(results: dict[Any, Any], label: str, scenario: str) -> str:
     result = results.get((label, scenario))
     if not isinstance(result, Result):
@@ -808,17 +796,7 @@ def report(
         )
         add(f"{'endpoint':20}" + "".join(f"{h:>18}" for _, h in others) + "   target")
         for scenario in ENDPOINTS:
-            cells = []
-            for label, _ in others:
-                r = _ratio(
-                    _fig(results, mine, scenario, "rps"),
-                    _fig(results, label, scenario, "rps"),
-                )
-                c = _ratio(
-                    _fig(results, label, scenario, "cpu_ms"),
-                    _fig(results, mine, scenario, "cpu_ms"),
-                )
-                cells.append(f"{_fmt(r, '.2f')} ({_fmt(c, '.2f')})")
+            cells = [ratio_cell(results, mine, label, scenario) for label, _ in others]
             add(
                 f"{scenario:20}"
                 + "".join(f"{c:>18}" for c in cells)

@@ -617,7 +617,7 @@ def versions() -> dict[str, str]:
 
 def fig(results: dict[Any, Any], label: str, scenario: str, key: str) -> float | None:
     result = results.get((label, scenario))
-    return result.figures[key] if isinstance(result, Result) else None
+    return result.figures.get(key) if isinstance(result, Result) else None
 
 
 def fmt(value: float | None, spec: str = ".0f") -> str:
@@ -626,6 +626,17 @@ def fmt(value: float | None, spec: str = ".0f") -> str:
 
 def ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a and b else None
+
+
+def ratio_cell(results: dict[Any, Any], mine: str, theirs: str, scenario: str) -> str:
+    """``requests/s ours / theirs (theirs' CPU per request / ours)``."""
+    r = ratio(
+        fig(results, mine, scenario, "rps"), fig(results, theirs, scenario, "rps")
+    )
+    c = ratio(
+        fig(results, theirs, scenario, "cpu_ms"), fig(results, mine, scenario, "cpu_ms")
+    )
+    return f"{fmt(r, '.2f')} ({fmt(c, '.2f')})"
 
 
 COLUMNS = [
@@ -701,15 +712,7 @@ def report(
         cells = []
         for wc in ("sync", "gthread"):
             mine, theirs = f"ours-{wc}", other.replace("{wc}", wc)
-            r = ratio(
-                fig(results, mine, scenario, "rps"),
-                fig(results, theirs, scenario, "rps"),
-            )
-            c = ratio(
-                fig(results, theirs, scenario, "cpu_ms"),
-                fig(results, mine, scenario, "cpu_ms"),
-            )
-            cells.append(f"{fmt(r, '.2f')} ({fmt(c, '.2f')})")
+            cells.append(ratio_cell(results, mine, theirs, scenario))
         add(f"{name:42}" + "".join(f"{c:>16}" for c in cells) + f"   {target}")
 
     for scenario in SCENARIOS:
