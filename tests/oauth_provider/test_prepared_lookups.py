@@ -281,6 +281,7 @@ def test_parameters_prepared_as_django_prepares_them(rp: tuple[Any, str, Any]) -
         userinfo_claims = ["email"]
         dpop_jkt = ""
         family = None
+        refresh = True
         parent = None
         policy = None
         now = clock.now()
