@@ -313,3 +313,43 @@ def test_parameters_prepared_as_django_prepares_them(rp: tuple[Any, str, Any]) -
             assert isinstance(a, dt.datetime) and isinstance(b, dt.datetime)
         else:
             assert (type(a), a) == (type(b), b), i
+
+
+def test_client_credentials_token_without_a_context_row(
+    m2m_client: tuple[Any, str],
+) -> None:
+    """A client's own bearer token carries no session, code, claims or key:
+    no context row is written, and the token reads as the defaults (RFC
+    7662 §2.2 introspection; RFC 7009 revocation still ends it)."""
+    from better_auth_oauth_provider.models import AccessTokenContext
+    from better_auth_oauth_provider.services import client_cache
+
+    client_cache.forget_all()
+    app, secret = m2m_client
+    issued = post_form(
+        "/oauth2/token",
+        {"grant_type": "client_credentials"},
+        auth=(app.client_id, secret),
+    )
+    assert issued.status_code == 200, issued.content
+    token = issued.json()["access_token"]
+    contexts = AccessTokenContext.objects.filter(
+        access_token__token_checksum=token_digest(token)
+    )
+    assert not contexts.exists()
+    seen = post_form(
+        "/oauth2/introspect", {"token": token}, auth=(app.client_id, secret)
+    )
+    body = seen.json()
+    assert body["active"] is True
+    assert body["token_type"] == "Bearer"
+    assert body["client_id"] == app.client_id
+    assert "sid" not in body
+    revoked = post_form(
+        "/oauth2/revoke", {"token": token}, auth=(app.client_id, secret)
+    )
+    assert revoked.status_code == 200
+    after = post_form(
+        "/oauth2/introspect", {"token": token}, auth=(app.client_id, secret)
+    )
+    assert after.json() == {"active": False}
