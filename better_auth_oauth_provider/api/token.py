@@ -64,7 +64,15 @@ def _authenticator(
     def authenticate(known: Any = None, cached: bool = False) -> AuthenticatedClient:
         client = authenticate_client(ctx.request, form=form, known=known, cached=cached)
         if grant_type is not None:
-            check_grant(client, grant_type)
+            try:
+                check_grant(client, grant_type)
+            except OAuthError:
+                if client.guard is None:
+                    raise
+                # A remembered client may only be stale: decide on the row.
+                client_cache.forget(client.client_id)
+                client = authenticate_client(ctx.request, form=form, known=known)
+                check_grant(client, grant_type)
         return client
 
     return authenticate
