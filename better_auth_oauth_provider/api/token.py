@@ -24,6 +24,7 @@ from .. import extensions
 from ..conf import section
 from ..errors import (
     NO_STORE_HEADERS,
+    InvalidClient,
     InvalidRequest,
     OAuthError,
     UnsupportedGrantType,
@@ -61,8 +62,12 @@ def _authenticator(
     """Client authentication, reusing a client already loaded; with
     ``grant_type``, the client must be allowed that grant (§5.2)."""
 
-    def authenticate(known: Any = None, cached: bool = False) -> AuthenticatedClient:
-        client = authenticate_client(ctx.request, form=form, known=known, cached=cached)
+    def authenticate(
+        known: Any = None, cached: bool = False, fresh: bool = False
+    ) -> AuthenticatedClient:
+        client = authenticate_client(
+            ctx.request, form=form, known=known, cached=cached, fresh=fresh
+        )
         if grant_type is not None:
             try:
                 check_grant(client, grant_type)
@@ -71,7 +76,9 @@ def _authenticator(
                     raise
                 # A remembered client may only be stale: decide on the row.
                 client_cache.forget(client.client_id)
-                client = authenticate_client(ctx.request, form=form, known=known)
+                client = authenticate_client(
+                    ctx.request, form=form, known=known, cached=True, fresh=True
+                )
                 check_grant(client, grant_type)
         return client
 
@@ -104,9 +111,12 @@ def _client_credentials(
 
     Whatever a remembered client makes fail (its scopes, its grant types,
     the guard of the insert) is decided again on a fresh read, so a stale
-    memory can neither refuse nor allow anything. A request with a DPoP
-    proof is served uncached: the proof's ``jti`` is single use, so the
-    request could not be served twice.
+    memory can neither refuse nor allow anything. That second pass checks
+    the client's credentials again, so requests whose proofs are single
+    use are served uncached: a DPoP proof's ``jti`` (RFC 9449 §11.1) and a
+    client assertion's (RFC 7523 §3). A token insert that loses its client
+    to a concurrent deletion (the foreign key) is decided on a fresh read
+    too: ``invalid_client``, not a server error.
     """
 
     def run(client: AuthenticatedClient) -> dict[str, Any]:
@@ -117,17 +127,22 @@ def _client_credentials(
             dpop=token_binder(ctx.request),
         )
 
-    if "HTTP_DPOP" in ctx.request.META:
-        return run(authenticate())
-    client = authenticate(cached=True)
-    if client.guard is None:
-        return run(client)
+    single_use = "HTTP_DPOP" in ctx.request.META or "client_assertion" in form
+    client = authenticate(cached=not single_use)
     try:
         return run(client)
-    except (OAuthError, StaleClient):
-        client_cache.forget(client.client_id)
-    # Read afresh (and remembered again): no guard this time.
-    return run(authenticate(cached=True))
+    except StaleClient:
+        pass
+    except OAuthError:
+        if client.guard is None:
+            raise
+    client_cache.forget(client.client_id)
+    # Read afresh (and remembered again), whatever another thread has put
+    # back meanwhile: no guard this time.
+    try:
+        return run(authenticate(cached=not single_use, fresh=True))
+    except StaleClient:
+        raise InvalidClient("invalid client") from None
 
 
 def _grant(

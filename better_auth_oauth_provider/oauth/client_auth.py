@@ -273,6 +273,7 @@ def authenticate_client(
     require_credentials: bool = False,
     known: Any | None = None,
     cached: bool = False,
+    fresh: bool = False,
 ) -> AuthenticatedClient:
     """Identify and authenticate the calling client, or raise ``InvalidClient``.
 
@@ -285,7 +286,8 @@ def authenticate_client(
     allows a client this process remembers (:mod:`..services.client_cache`);
     the caller must then write through the returned client's ``guard``. A
     remembered client that fails here is read afresh before the request is
-    refused.
+    refused. ``fresh`` (with ``cached``) reads the client and remembers it,
+    whatever this process held: the result has no guard.
     """
     values = form_values(request) if form is None else form
     extended = _extension_client(request, values)
@@ -301,7 +303,7 @@ def authenticate_client(
     elif (
         cached
         and len(presented.client_id) <= MAX_CLIENT_ID
-        and (found := client_cache.cached_client(presented.client_id))
+        and (found := client_cache.cached_client(presented.client_id, fresh=fresh))
     ):
         application, guard = found
         if guard is not None:

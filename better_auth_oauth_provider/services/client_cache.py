@@ -93,21 +93,27 @@ def _alias() -> str | None:
     return alias
 
 
-def cached_client(client_id: str) -> tuple[Any | None, Guard | None] | None:
+def cached_client(
+    client_id: str, *, fresh: bool = False
+) -> tuple[Any | None, Guard | None] | None:
     """The client, and the guard its use must pass when it was remembered.
 
-    A client read here for the first time is fresh, so it comes without a
-    guard; ``(None, None)`` is an unknown client. None: not for this cache
-    (see above), the caller looks the client up the ordinary way.
+    A client read here (always, with ``fresh``) comes without a guard and
+    is remembered; ``(None, None)`` is an unknown client. None: not for
+    this cache (see above), the caller looks the client up the ordinary way.
     """
     alias = _alias()
     if alias is None or "://" in client_id:
         return None
+    if "\x00" in client_id:  # no text column holds it: no such client
+        return None, None
     key = (alias, client_id)
-    with _lock:
-        entry = _entries.get(key)
-        if entry is not None:
-            _entries.move_to_end(key)
+    entry = None
+    if not fresh:
+        with _lock:
+            entry = _entries.get(key)
+            if entry is not None:
+                _entries.move_to_end(key)
     if entry is not None:
         app, fingerprint = entry
         return app, Guard(_GUARD_SQL, (app.pk, fingerprint))

@@ -41,6 +41,8 @@ def get_client(client_id: str | None) -> Any | None:
         not client_id
         or not isinstance(client_id, str)
         or len(client_id) > MAX_CLIENT_ID
+        # PostgreSQL's text cannot hold NUL: no client has one.
+        or "\x00" in client_id
     ):
         return None
     app = _BY_CLIENT_ID.first(client_id=client_id)

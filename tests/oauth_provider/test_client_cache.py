@@ -182,26 +182,3 @@ def test_nothing_remembered_off_postgres(m2m_client: tuple[Any, str]) -> None:
     assert client_cache.cached_client(app.client_id) is None
     assert not client_cache._entries
 
-
-def test_grant_type_added_after_a_refusal_is_granted(
-    oauth_client_factory: Any,
-) -> None:
-    """The refusal fills the memory; the grant added since must not be
-    refused on its account (RFC 6749 §5.2 ``unauthorized_client`` only for
-    what the current row lacks)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
-    app, secret = oauth_client_factory(
-        client_name="later-m2m",
-        grant_types=["authorization_code"],
-        client_credentials_scopes=["read"],
-    )
-    refused = _token(app.client_id, secret)
-    assert refused.status_code == 400
-    assert refused.json()["error"] == "unauthorized_client"
-    assert client_cache.cached_client(app.client_id) is not None
-    ClientProfile.objects.filter(application=app).update(
-        grant_types=["authorization_code", "client_credentials"]
-    )
-    granted = _token(app.client_id, secret)
-    assert granted.status_code == 200, granted.content

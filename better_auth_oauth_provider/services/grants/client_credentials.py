@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.db import IntegrityError
+
 from better_auth import clock
 
 from ...errors import InvalidScope, UnauthorizedClient
@@ -33,6 +35,21 @@ IDENTITY_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 class StaleClient(Exception):
     """The remembered client changed before its token was written; nothing
     was written (services.client_cache)."""
+
+
+def _store(rows: list[Any], client: AuthenticatedClient) -> bool:
+    """Write the token through the client's guard; False when the guard
+    fails or the client row went away before the insert committed.
+
+    The foreign keys are checked when the statement's own transaction
+    commits (they are deferred), so in autocommit a concurrent deletion of
+    the client is an ``IntegrityError`` here and nothing was written.
+    Inside a transaction the check waits for its commit, outside this code.
+    """
+    try:
+        return store(rows, claim=client.guard)
+    except IntegrityError:
+        return False
 
 
 def _scopes(client: AuthenticatedClient, scope: str | None) -> list[str]:
@@ -88,7 +105,7 @@ def client_credentials_grant(
         ),
     )
     body, rows = mint(spec)
-    if not store(rows, claim=client.guard):
+    if not _store(rows, client):
         raise StaleClient(client.client_id)
     logger.info("client_credentials token issued to client %s", client.client_id)
     return body
