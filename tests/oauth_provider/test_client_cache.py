@@ -181,4 +181,3 @@ def test_nothing_remembered_off_postgres(m2m_client: tuple[Any, str]) -> None:
     assert _token(app.client_id, secret).status_code == 200
     assert client_cache.cached_client(app.client_id) is None
     assert not client_cache._entries
-
