@@ -3,8 +3,8 @@
 A client_credentials request reads the client, checks its secret and
 scopes, and inserts the token: two statements, the read often costing as
 much as the write. Here each process keeps the clients it has read, with a
-fingerprint of their rows (an MD5 of the application's and the profile's
-row as JSON, computed by PostgreSQL in the read). A remembered client
+fingerprint of their rows (a SHA-256 of the application's and the
+profile's row as JSON, computed by PostgreSQL in the read). A remembered client
 authenticates the request in Python, and the insert that issues the token
 then carries a :class:`~._persist.Guard`: it writes only while both rows
 still have that fingerprint. Any change made since, by any process and by
@@ -46,10 +46,12 @@ _app_pk = Application._meta.pk.column
 
 
 def _fingerprint_sql(qn: Any, app: str, profile: str) -> str:
-    return (
-        f"md5(row_to_json({qn(app)})::text || '|' || "
-        f"coalesce(row_to_json({qn(profile)})::text, ''))"
+    # SHA-256 rather than md5(), which FIPS builds of PostgreSQL refuse.
+    rows = (
+        f"row_to_json({qn(app)})::text || '|' || "
+        f"coalesce(row_to_json({qn(profile)})::text, '')"
     )
+    return f"encode(sha256(convert_to({rows}, 'UTF8')), 'hex')"
 
 
 def _quote(name: str) -> str:

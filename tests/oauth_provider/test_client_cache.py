@@ -61,7 +61,7 @@ def test_warm_request_is_one_guarded_statement(warm: tuple[Any, str]) -> None:
     statements = [q["sql"] for q in captured.captured_queries]
     assert len(statements) == 1, statements
     assert statements[0].startswith("WITH g AS (SELECT 1 FROM")
-    assert "md5(row_to_json(" in statements[0]
+    assert "sha256(convert_to(row_to_json(" in statements[0]
 
 
 def test_rotated_secret_takes_effect_at_once(warm: tuple[Any, str]) -> None:
