@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +21,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
-__all__ = ["DEFAULTS", "Section", "auth_settings", "register_section"]
+__all__ = [
+    "DEFAULTS",
+    "Section",
+    "auth_settings",
+    "register_section",
+    "section_callable",
+]
 
 DAY = 24 * 60 * 60
 
@@ -282,6 +288,16 @@ def _import(value: Any, where: str) -> Any:
             f"BETTER_AUTH setting {where} = {value!r} is not callable."
         )
     return imported
+
+
+def section_callable(section: str, name: str) -> Callable[..., Any] | None:
+    """A plugin section's callable setting (the callable or its dotted path),
+    imported; None when unset. Sections registered with
+    :func:`register_section` are not resolved at load, as core ones are."""
+    value = getattr(auth_settings, section)[name]
+    if value is None:
+        return None
+    return _import(value, f"{section}.{name}")
 
 
 def _merge(

@@ -10,10 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import import_string
 
-from better_auth.conf import auth_settings, register_section
+from better_auth.conf import auth_settings, register_section, section_callable
 from better_auth.keys import KeyPolicy
 
 __all__ = [
@@ -81,12 +79,4 @@ def key_policy() -> KeyPolicy:
 
 
 def callable_setting(name: str) -> Callable[..., Any] | None:
-    value = section()[name]
-    if value is None or callable(value):
-        return value
-    try:
-        return import_string(value)
-    except ImportError as error:
-        raise ImproperlyConfigured(
-            f"BETTER_AUTH JWT.{name} = {value!r} cannot be imported: {error}"
-        ) from None
+    return section_callable(SECTION, name)

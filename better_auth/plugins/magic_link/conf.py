@@ -9,10 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import import_string
-
-from better_auth.conf import auth_settings, register_section
+from better_auth.conf import auth_settings, register_section, section_callable
 
 __all__ = ["DEFAULTS", "SECTION", "callable_setting", "register", "section"]
 
@@ -42,12 +39,4 @@ def section() -> Any:
 
 
 def callable_setting(name: str) -> Callable[..., Any] | None:
-    value = section()[name]
-    if value is None or callable(value):
-        return value
-    try:
-        return import_string(value)
-    except ImportError as error:
-        raise ImproperlyConfigured(
-            f"BETTER_AUTH MAGIC_LINK.{name} = {value!r} cannot be imported: {error}"
-        ) from None
+    return section_callable(SECTION, name)

@@ -9,10 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import import_string
-
-from better_auth.conf import auth_settings, register_section
+from better_auth.conf import auth_settings, register_section, section_callable
 
 __all__ = ["DEFAULTS", "SECTION", "callable_setting", "register", "section"]
 
@@ -50,12 +47,8 @@ def section() -> Any:
 
 
 def callable_setting(name: str) -> Callable[..., Any] | None:
-    value = getattr(section(), name)
-    if value is None or value is True or value is False or callable(value):
-        return value if callable(value) else None
-    try:
-        return import_string(value)
-    except ImportError as error:
-        raise ImproperlyConfigured(
-            f"BETTER_AUTH USERNAME.{name} = {value!r} cannot be imported: {error}"
-        ) from None
+    # A boolean here means "use the default rule" (Better Auth's options
+    # accept true/false where a function is also allowed).
+    if isinstance(section()[name], bool):
+        return None
+    return section_callable(SECTION, name)
