@@ -69,17 +69,7 @@ def _authenticator(
             ctx.request, form=form, known=known, cached=cached, fresh=fresh
         )
         if grant_type is not None:
-            try:
-                check_grant(client, grant_type)
-            except OAuthError:
-                if client.guard is None:
-                    raise
-                # A remembered client may only be stale: decide on the row.
-                client_cache.forget(client.client_id)
-                client = authenticate_client(
-                    ctx.request, form=form, known=known, cached=True, fresh=True
-                )
-                check_grant(client, grant_type)
+            check_grant(client, grant_type)
         return client
 
     return authenticate
@@ -166,7 +156,9 @@ def _grant(
             )
         )
     if grant_type == "client_credentials":
-        return _client_credentials(ctx, form, params, authenticate)
+        # The grant checks the grant type itself, inside the retry that
+        # decides a remembered client's refusals on a fresh read.
+        return _client_credentials(ctx, form, params, _authenticator(ctx, form, None))
     return exchange_code(
         code=params["code"],
         redirect_uri=params["redirect_uri"],
