@@ -60,6 +60,9 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "2"))
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 WORKERS = 2
 THREADS = 4
+# Python threads per granian worker (BENCH_GRANIAN_THREADS): with one, a
+# worker idles while PostgreSQL answers; a second overlaps that wait.
+GRANIAN_THREADS = int(os.environ.get("BENCH_GRANIAN_THREADS", "2"))
 
 SECRET = "bench-only-better-auth-secret-0123456789abcdef"
 EMAIL = "bench@example.com"
@@ -211,8 +214,8 @@ def gunicorn(
 
 def granian(name: str, app: str, env: dict[str, str], port: int, out: Path) -> Server:
     """The same app under granian's WSGI interface: as many worker processes
-    as gunicorn's, one Python thread each, HTTP/1.1 keep-alive (which
-    gunicorn's sync workers do not offer, and Node's server does)."""
+    as gunicorn's, GRANIAN_THREADS Python threads each, HTTP/1.1 keep-alive
+    (which gunicorn's sync workers do not offer, and Node's server does)."""
     cmd = [
         str(VENV_BIN / "granian"),
         "--interface",
@@ -224,7 +227,7 @@ def granian(name: str, app: str, env: dict[str, str], port: int, out: Path) -> S
         "--workers",
         str(WORKERS),
         "--blocking-threads",
-        "1",
+        str(GRANIAN_THREADS),
         "--no-ws",
         "--log-level",
         "warning",

@@ -2,20 +2,32 @@
 
 A client_credentials request reads the client, checks its secret and
 scopes, and inserts the token: two statements, the read often costing as
-much as the write. Here each process keeps the clients it has read, with a
-fingerprint of their rows (a SHA-256 of the application's and the
-profile's row as JSON, computed by PostgreSQL in the read). A remembered client
-authenticates the request in Python, and the insert that issues the token
-then carries a :class:`~._persist.Guard`: it writes only while both rows
-still have that fingerprint. Any change made since, by any process and by
-any path (the admin, the management endpoints, a queryset ``update()``,
-raw SQL, a deletion), makes the insert write nothing; the caller then
-forgets the client and serves the request again from a fresh read, so a
-change is honoured by the next request, as without the cache. The guard is
-checked in the statement that writes, so the decision can be no staler
-than the uncached read and insert, which are two statements apart.
+much as the write. Here each process keeps the clients it has read, with the
+version of their rows: each row's ``xmin`` and ``ctid``, read with the row.
+A remembered client authenticates the request in Python, and the insert
+that issues the token then carries a :class:`~._persist.Guard`: it writes
+only while both rows are still those versions. Any change made since, by
+any process and by any path (the admin, the management endpoints, a
+queryset ``update()``, raw SQL, a deletion), makes the insert write
+nothing; the caller then forgets the client and serves the request again
+from a fresh read, so a change is honoured by the next request, as without
+the cache. The guard is checked in the statement that writes, so the
+decision can be no staler than the uncached read and insert, which are two
+statements apart.
 
-Only PostgreSQL computes fingerprints; elsewhere nothing is remembered.
+Why the version holds: PostgreSQL never changes a row in place. An
+``UPDATE`` writes a new row version, stamped with the writing
+transaction's id (``xmin``) at a new physical position (``ctid``), and
+marks the old one dead; locking a row (the foreign-key checks of every
+token insert) changes neither. Two updates in one transaction share an
+``xmin`` but never a position, since the first version stays in place
+until that transaction ends; positions are reused only after a vacuum,
+by later transactions. Freezing keeps the stored ``xmin``; a table rewrite
+(``VACUUM FULL``, ``CLUSTER``) moves rows, which only costs a fresh read.
+Comparing two system columns is far cheaper than hashing both rows on
+every request, which the guard did before.
+
+Only PostgreSQL has these columns; elsewhere nothing is remembered.
 Clients named by a metadata document URL and clients without a profile
 row are not remembered (their lookup does more than read a row).
 """
@@ -45,22 +57,22 @@ _profile_fk = ClientProfile._meta.get_field("application").column
 _app_pk = Application._meta.pk.column
 
 
-def _fingerprint_sql(qn: Any, app: str, profile: str) -> str:
-    # SHA-256 rather than md5(), which FIPS builds of PostgreSQL refuse.
-    rows = (
-        f"row_to_json({qn(app)})::text || '|' || "
-        f"coalesce(row_to_json({qn(profile)})::text, '')"
-    )
-    return f"encode(sha256(convert_to({rows}, 'UTF8')), 'hex')"
+def _version_sql(qn: Any, app: str, profile: str) -> str:
+    """The two rows' versions as one text (the profile's is empty when the
+    row is missing, which no remembered client had)."""
+
+    def version(table: str) -> str:
+        return f"{qn(table)}.xmin::text || {qn(table)}.ctid::text"
+
+    return f"{version(app)} || '|' || coalesce({version(profile)}, '')"
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-# The lookup of client_lookup, plus the fingerprint of the two rows it
-# joins (the ORM joins the profile under its table name, which
-# row_to_json then names).
+# The lookup of client_lookup, plus the version of the two rows it joins
+# (the ORM joins the profile under its table name, which the columns name).
 _BY_CLIENT_ID = PreparedLookup(
     Application,
     lambda _variant, client_id: (
@@ -68,8 +80,8 @@ _BY_CLIENT_ID = PreparedLookup(
         .filter(client_id=client_id)
         .annotate(
             # Built from model metadata only; no value is interpolated.
-            fingerprint=RawSQL(  # noqa: S611
-                _fingerprint_sql(_quote, _app_table, _profile_table), ()
+            row_version=RawSQL(  # noqa: S611
+                _version_sql(_quote, _app_table, _profile_table), ()
             )
         )
     ),
@@ -81,7 +93,7 @@ _GUARD_SQL = (
     f" ON ({_quote(_profile_table)}.{_quote(_profile_fk)}"
     f" = {_quote(_app_table)}.{_quote(_app_pk)})"
     f" WHERE {_quote(_app_table)}.{_quote(_app_pk)} = %s"
-    f" AND {_fingerprint_sql(_quote, _app_table, _profile_table)} = %s"
+    f" AND {_version_sql(_quote, _app_table, _profile_table)} = %s"
 )
 
 _entries: OrderedDict[tuple[str, str], tuple[Any, str]] = OrderedDict()
@@ -117,17 +129,17 @@ def cached_client(
             if entry is not None:
                 _entries.move_to_end(key)
     if entry is not None:
-        app, fingerprint = entry
-        return app, Guard(_GUARD_SQL, (app.pk, fingerprint))
+        app, version = entry
+        return app, Guard(_GUARD_SQL, (app.pk, version))
     app = _BY_CLIENT_ID.first(client_id=client_id)
     if app is None:
         return None, None
     if not hasattr(app, "better_auth_profile"):  # no profile row yet
         return None
-    fingerprint = app.fingerprint
-    if fingerprint:
+    version = app.row_version
+    if version:
         with _lock:
-            _entries[key] = (app, fingerprint)
+            _entries[key] = (app, version)
             _entries.move_to_end(key)
             while len(_entries) > MAX_ENTRIES:
                 _entries.popitem(last=False)

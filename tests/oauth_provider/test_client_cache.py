@@ -2,7 +2,7 @@
 
 :mod:`better_auth_oauth_provider.services.client_cache` lets a warm
 client_credentials request skip the client read: the token's insert carries
-a guard on the fingerprint of the client's rows. These tests hold it to
+a guard on the version of the client's rows (``xmin`` and ``ctid``). These tests hold it to
 the uncached behaviour: every change to a client, whichever path makes it,
 is honoured by the very next request (RFC 6749 §2.3 and §5.2 errors as
 before), a stale memory refuses nothing that is now allowed, and a failed
@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from oauth2_provider.models import get_access_token_model
 
@@ -61,7 +61,43 @@ def test_warm_request_is_one_guarded_statement(warm: tuple[Any, str]) -> None:
     statements = [q["sql"] for q in captured.captured_queries]
     assert len(statements) == 1, statements
     assert statements[0].startswith("WITH g AS (SELECT 1 FROM")
-    assert "sha256(convert_to(row_to_json(" in statements[0]
+    assert '"oauth2_provider_application".xmin::text' in statements[0]
+    assert "sha256" not in statements[0]
+
+
+def test_two_updates_in_one_transaction_are_both_seen(
+    warm: tuple[Any, str],
+) -> None:
+    """Row versions written by one transaction share their ``xmin``; each
+    still has its own ``ctid`` (PostgreSQL docs, "System Columns" and
+    "MVCC"), so a client remembered between two updates of one transaction
+    is not taken for the second one."""
+    app, secret = warm
+    with transaction.atomic():
+        ClientProfile.objects.filter(application=app).update(
+            client_credentials_scopes=["read"]
+        )
+        first = _token(app.client_id, secret)
+        assert first.status_code == 200
+        assert first.json()["scope"] == "read"
+        ClientProfile.objects.filter(application=app).update(disabled=True)
+        refused = _token(app.client_id, secret)
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_client"
+
+
+def test_row_locks_keep_the_memory(warm: tuple[Any, str]) -> None:
+    """Locking a row changes neither ``xmin`` nor ``ctid``: the share locks
+    of the token inserts' foreign-key checks, or a ``select_for_update()``
+    elsewhere, must not send warm requests back to a fresh read."""
+    app, secret = warm
+    with transaction.atomic():
+        list(type(app).objects.select_for_update().filter(pk=app.pk))
+        list(ClientProfile.objects.select_for_update().filter(application=app))
+        with CaptureQueriesContext(connection) as captured:
+            response = _token(app.client_id, secret)
+    assert response.status_code == 200, response.content
+    assert len(captured.captured_queries) == 1
 
 
 def test_rotated_secret_takes_effect_at_once(warm: tuple[Any, str]) -> None:
@@ -176,7 +212,7 @@ def test_memory_is_bounded(monkeypatch: Any, oauth_client_factory: Any) -> None:
 
 def test_nothing_remembered_off_postgres(m2m_client: tuple[Any, str]) -> None:
     if connection.vendor == "postgresql":
-        pytest.skip("the fallback of databases without fingerprints")
+        pytest.skip("the fallback of databases without row versions")
     app, secret = m2m_client
     assert _token(app.client_id, secret).status_code == 200
     assert client_cache.cached_client(app.client_id) is None

@@ -2,7 +2,7 @@
 
 :mod:`better_auth_oauth_provider.services.client_cache` serves a warm
 client_credentials request (RFC 6749 §4.4) from a client this process read
-earlier, and the token's insert carries a guard on the fingerprint of the
+earlier, and the token's insert carries a guard on the version of the
 client's rows. Its promise is that nobody can tell: every answer is the one
 the uncached path gives (RFC 6749 §2.3.1 client authentication, §5.2
 errors), whatever changed in between and however many requests overlap.
@@ -762,10 +762,10 @@ def test_memory_evicts_the_least_recently_used(
 
 @pytest.mark.django_db
 def test_sqlite_remembers_nothing(m2m_client: tuple[Any, str]) -> None:
-    """Without fingerprints there is no guard, so nothing may be served
+    """Without row versions there is no guard, so nothing may be served
     from memory: every request reads the client."""
     if _postgres():
-        pytest.skip("the fallback of databases without fingerprints")
+        pytest.skip("the fallback of databases without row versions")
     app, secret = m2m_client
     for _ in range(3):
         assert _cc(app.client_id, secret).status_code == 200
@@ -1221,10 +1221,10 @@ def test_statement_cursor_on_any_database() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_fingerprint_holds_on_another_connection(
+def test_row_version_holds_on_another_connection(
     m2m_client: tuple[Any, str],
 ) -> None:
-    """The fingerprint a thread remembered is checked by the guard on
+    """The row version a thread remembered is checked by the guard on
     whichever connection serves the next request: it must hold on a
     fresh connection too, and fail there once the row changed."""
     _needs_postgres()
