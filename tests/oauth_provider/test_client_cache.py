@@ -4,9 +4,9 @@
 client_credentials request skip the client read: the token's insert carries
 a guard on the version of the client's rows (``xmin`` and ``ctid``). These
 tests hold it to the uncached behaviour: every change to a client, whichever
-path makes it, is honoured by the very next request (RFC 6749 §2.3 and §5.2 errors as
-before), a stale memory refuses nothing that is now allowed, and a failed
-guard writes no token.
+path makes it, is honoured by the very next request (RFC 6749 §2.3 and §5.2
+errors as before), a stale memory refuses nothing that is now allowed, and a
+failed guard writes no token.
 """
 
 from __future__ import annotations
