@@ -61,8 +61,9 @@ ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 WORKERS = 2
 THREADS = 4
 # Python threads per granian worker (BENCH_GRANIAN_THREADS): with one, a
-# worker idles while PostgreSQL answers; a second overlaps that wait.
-GRANIAN_THREADS = int(os.environ.get("BENCH_GRANIAN_THREADS", "2"))
+# worker idles while PostgreSQL answers; more overlap those waits (4, as
+# gunicorn gthread runs in bench/run.sh).
+GRANIAN_THREADS = int(os.environ.get("BENCH_GRANIAN_THREADS", "4"))
 
 SECRET = "bench-only-better-auth-secret-0123456789abcdef"
 EMAIL = "bench@example.com"
