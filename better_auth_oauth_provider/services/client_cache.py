@@ -22,10 +22,13 @@ marks the old one dead; locking a row (the foreign-key checks of every
 token insert) changes neither. Two updates in one transaction share an
 ``xmin`` but never a position, since the first version stays in place
 until that transaction ends; positions are reused only after a vacuum,
-by later transactions. Freezing keeps the stored ``xmin``; a table rewrite
-(``VACUUM FULL``, ``CLUSTER``) moves rows, which only costs a fresh read.
-Comparing two system columns is far cheaper than hashing both rows on
-every request, which the guard did before.
+by later transactions. Freezing keeps the stored ``xmin``. A table rewrite
+(``VACUUM FULL``, ``CLUSTER``, ``TRUNCATE``) packs rows into new positions,
+where a row could take the position that another version of it, written
+by the same transaction, had when it was remembered; a rewrite also gives
+the table a new file node, which is part of the version, so a rewrite
+only costs a fresh read. Comparing system columns is far cheaper than
+hashing both rows on every request, which the guard did before.
 
 Only PostgreSQL has these columns; elsewhere nothing is remembered.
 Clients named by a metadata document URL and clients without a profile
@@ -62,7 +65,11 @@ def _version_sql(qn: Any, app: str, profile: str) -> str:
     row is missing, which no remembered client had)."""
 
     def version(table: str) -> str:
-        return f"{qn(table)}.xmin::text || {qn(table)}.ctid::text"
+        t = qn(table)
+        return (
+            f"pg_relation_filenode({t}.tableoid)::text || ':' || {t}.xmin::text"
+            f" || {t}.ctid::text"
+        )
 
     return f"{version(app)} || '|' || coalesce({version(profile)}, '')"
 
