@@ -64,6 +64,7 @@ from run import (  # noqa: E402
     CONNECTIONS,
     DURATION,
     EMAIL,
+    GRANIAN_THREADS,
     LUA,
     PASSWORD,
     REPEAT,
@@ -769,7 +770,7 @@ def report(
     add(
         f"wrk -t{WRK_THREADS} -c{CONNECTIONS} -d{DURATION}s after a {WARMUP}s "
         f"warm-up, best of {REPEAT}; ours: gunicorn {WORKERS} sync workers and "
-        f"granian {WORKERS} WSGI workers; PostgreSQL"
+        f"granian {WORKERS} WSGI workers of {GRANIAN_THREADS} threads; PostgreSQL"
     )
     add("")
     add(
@@ -892,6 +893,7 @@ def main() -> int:
             "connections": CONNECTIONS,
             "wrk_threads": WRK_THREADS,
             "workers": WORKERS,
+            "granian_threads": GRANIAN_THREADS,
             "pool_factor": POOL_FACTOR,
             "pool_min_rate": POOL_MIN_RATE,
             "quick": os.environ.get("BENCH_QUICK") == "1",

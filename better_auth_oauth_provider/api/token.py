@@ -24,12 +24,16 @@ from .. import extensions
 from ..conf import section
 from ..errors import (
     NO_STORE_HEADERS,
-    InvalidClient,
     InvalidRequest,
     OAuthError,
     UnsupportedGrantType,
 )
-from ..oauth.client_auth import AuthenticatedClient, authenticate_client, check_grant
+from ..oauth.client_auth import (
+    AuthenticatedClient,
+    authenticate_client,
+    check_grant,
+    client_failure,
+)
 from ..oauth.form_params import form_values, single_values
 from ..services import client_cache
 from ..services.dpop import nonce_headers, token_binder
@@ -129,10 +133,11 @@ def _client_credentials(
     client_cache.forget(client.client_id)
     # Read afresh (and remembered again), whatever another thread has put
     # back meanwhile: no guard this time.
+    fresh = authenticate(cached=not single_use, fresh=True)
     try:
-        return run(authenticate(cached=not single_use, fresh=True))
+        return run(fresh)
     except StaleClient:
-        raise InvalidClient("invalid client") from None
+        raise client_failure(fresh, "invalid client") from None
 
 
 def _grant(

@@ -123,6 +123,12 @@ def _failure(method: str, description: str) -> InvalidClient:
     return InvalidClient(description)
 
 
+def client_failure(client: AuthenticatedClient, description: str) -> InvalidClient:
+    """``invalid_client`` for a client that authenticated but is refused
+    afterwards, in the form its authentication method gets (RFC 6749 §5.2)."""
+    return _failure(client.method, description)
+
+
 def _from_header(header: str, body_id: str | None) -> _Presented:
     """``client_secret_basic``: only the Basic scheme authenticates a client."""
     scheme, _, credentials = header.strip().partition(" ")

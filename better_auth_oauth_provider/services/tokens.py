@@ -48,20 +48,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from ..conf import hook, issuer, section
-from ..errors import InvalidDpopProof
+from ..errors import InvalidDpopProof, InvalidGrant, OAuthError
 from ..models import AccessTokenContext, RefreshTokenContext
-from ..oauth.client_auth import AuthenticatedClient
+from ..oauth.client_auth import AuthenticatedClient, client_failure
 from ..oauth.digests import generate_value, token_digest
 from ..oauth.resource_indicators import ResourcePolicy
 from ._persist import Gate, Row, Update, persist
 from .access_tokens import access_token_claims, sign_access_token
 from .id_tokens import issue_id_token
 
-__all__ = ["Issue", "mint", "store"]
+__all__ = ["Issue", "mint", "store", "store_issuance"]
 
 
 @dataclass
@@ -293,3 +293,32 @@ def store(
                     **values
                 )
     return won
+
+
+def store_issuance(
+    rows: Sequence[Row],
+    claim: Gate,
+    client: AuthenticatedClient,
+    updates: Sequence[Update] = (),
+) -> bool:
+    """:func:`store` for a grant redemption, whose rows point at its client
+    and user.
+
+    Those foreign keys are checked when the write commits (they are
+    deferred), so a client or user deleted while the rows were being
+    written fails the commit and nothing is written. The request then gets
+    what the next one would: ``invalid_client`` when the client is gone,
+    else ``invalid_grant`` (the user's deletion took the grant with it).
+    """
+    try:
+        return store(rows, claim, updates)
+    except IntegrityError:
+        raise _vanished(client) from None
+
+
+def _vanished(client: AuthenticatedClient) -> OAuthError:
+    application = client.application
+    manager = type(application)._default_manager
+    if not manager.filter(pk=application.pk).exists():
+        return client_failure(client, "invalid client")
+    return InvalidGrant("invalid grant")

@@ -40,7 +40,7 @@ from ..introspection import (
 )
 from ..resources import resolve_resource_policy
 from ..revocation import revoke_code_lineage
-from ..tokens import Issue, mint, store
+from ..tokens import Issue, mint, store_issuance
 
 logger = logging.getLogger(__name__)
 security_log = logging.getLogger("better_auth.security.oauth_tokens")
@@ -232,7 +232,7 @@ def exchange_code(
         expected_jkt=ctx.dpop_jkt,
     )
     body, rows = mint(spec)
-    if not store(rows, _redemption(grant, now)):
+    if not store_issuance(rows, _redemption(grant, now), client):
         # Lost a concurrent redemption: the winner has committed, so what
         # it issued is visible and revoked now (RFC 6749 §4.1.2).
         raise _reject_code(digest, grant, "replayed concurrently")

@@ -39,7 +39,7 @@ from ..dpop import ProofBinder, bind_tokens
 from ..introspection import context_of, find_refresh_token, session_alive
 from ..resources import resolve_resource_policy
 from ..revocation import delete_family
-from ..tokens import Issue, mint, store
+from ..tokens import Issue, mint, store_issuance
 
 logger = logging.getLogger(__name__)
 security_log = logging.getLogger("better_auth.security.oauth_tokens")
@@ -248,7 +248,7 @@ def refresh_grant(
     spec.dpop_jkt = jkt
     body, rows = mint(spec)
     updates = _replay_record(ctx, fingerprint, body, now)
-    if store(rows, _rotation(row, now), updates):
+    if store_issuance(rows, _rotation(row, now), client, updates):
         logger.info("refresh token %s rotated for client %s", row.pk, client.client_id)
         return body
     if updates:
