@@ -129,6 +129,14 @@ def better_auth_settings(settings: Any) -> Iterator[Callable[..., None]]:
 
 
 @pytest.fixture(autouse=True)
+def _no_base_url_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The base URL falls back to ``BETTER_AUTH_URL``, as Better Auth's does;
+    one exported in the shell that runs the tests must not change what a
+    test with ``BASE_URL`` unset sees. Tests of the fallback set it."""
+    monkeypatch.delenv("BETTER_AUTH_URL", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _reset_auth_settings() -> Iterator[None]:
     from better_auth.conf import auth_settings
     from better_auth.cookies import reset_cache
