@@ -15,6 +15,7 @@ deletion wins.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -50,56 +51,38 @@ def _deleted_mid_write(monkeypatch: Any, delete: Any) -> None:
     monkeypatch.setattr(tokens, "store", store)
 
 
-def test_code_redemption_whose_client_was_deleted(
-    rp: tuple[Any, ...], monkeypatch: Any
-) -> None:
-    app, secret, user = rp
+def _redeem_code(app: Any, secret: str, user: Any) -> Callable[[], Any]:
     verifier, challenge = pkce_pair()
     code = issue_code(app, user, challenge=challenge)
-    _deleted_mid_write(
-        monkeypatch, lambda: type(app).objects.filter(pk=app.pk).delete()
-    )
-    response = redeem(app, secret, code, verifier)
-    assert response.status_code == 401, response.content
-    assert response.json()["error"] == "invalid_client"
-    assert response["WWW-Authenticate"] == "Basic"
-    assert not AccessToken.objects.filter(application_id=app.pk).exists()
+    return lambda: redeem(app, secret, code, verifier)
 
 
-def test_code_redemption_whose_user_was_deleted(
-    rp: tuple[Any, ...], monkeypatch: Any
+def _rotate_refresh_token(app: Any, secret: str, user: Any) -> Callable[[], Any]:
+    issued = login_tokens(app, secret, user)
+    return lambda: refresh(app, secret, issued["refresh_token"])
+
+
+@pytest.mark.parametrize("grant", [_redeem_code, _rotate_refresh_token])
+@pytest.mark.parametrize(
+    ("deleted", "status", "error"),
+    [("client", 401, "invalid_client"), ("user", 400, "invalid_grant")],
+)
+def test_grant_whose_client_or_user_was_deleted_mid_write(
+    rp: tuple[Any, ...],
+    monkeypatch: Any,
+    grant: Callable[..., Callable[[], Any]],
+    deleted: str,
+    status: int,
+    error: str,
 ) -> None:
     app, secret, user = rp
-    verifier, challenge = pkce_pair()
-    code = issue_code(app, user, challenge=challenge)
-    _deleted_mid_write(
-        monkeypatch, lambda: type(user).objects.filter(pk=user.pk).delete()
-    )
-    response = redeem(app, secret, code, verifier)
-    assert response.status_code == 400, response.content
-    assert response.json()["error"] == "invalid_grant"
-
-
-def test_refresh_whose_client_was_deleted(
-    rp: tuple[Any, ...], monkeypatch: Any
-) -> None:
-    app, secret, user = rp
-    issued = login_tokens(app, secret, user)
-    _deleted_mid_write(
-        monkeypatch, lambda: type(app).objects.filter(pk=app.pk).delete()
-    )
-    response = refresh(app, secret, issued["refresh_token"])
-    assert response.status_code == 401, response.content
-    assert response.json()["error"] == "invalid_client"
-    assert not RefreshToken.objects.filter(application_id=app.pk).exists()
-
-
-def test_refresh_whose_user_was_deleted(rp: tuple[Any, ...], monkeypatch: Any) -> None:
-    app, secret, user = rp
-    issued = login_tokens(app, secret, user)
-    _deleted_mid_write(
-        monkeypatch, lambda: type(user).objects.filter(pk=user.pk).delete()
-    )
-    response = refresh(app, secret, issued["refresh_token"])
-    assert response.status_code == 400, response.content
-    assert response.json()["error"] == "invalid_grant"
+    request = grant(app, secret, user)
+    row = app if deleted == "client" else user
+    _deleted_mid_write(monkeypatch, type(row).objects.filter(pk=row.pk).delete)
+    response = request()
+    assert response.status_code == status, response.content
+    assert response.json()["error"] == error
+    if deleted == "client":
+        assert response["WWW-Authenticate"] == "Basic"
+        assert not AccessToken.objects.filter(application_id=app.pk).exists()
+        assert not RefreshToken.objects.filter(application_id=app.pk).exists()
