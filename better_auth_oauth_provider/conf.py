@@ -174,7 +174,7 @@ DEFAULTS: dict[str, Any] = {
     # --- DPoP (RFC 9449) ---------------------------------------------------
     # Proof algorithms accepted (asymmetric only), and a proof's greatest age
     # in seconds (Better Auth's dpop.signingAlgorithms / proofMaxAgeSeconds).
-    "DPOP_SIGNING_ALGORITHMS": ["EdDSA", "ES256", "ES512", "PS256", "RS256"],
+    "DPOP_SIGNING_ALGORITHMS": ["EdDSA", "ES256", "ES512", "PS256", "RS256", "Ed25519"],
     "DPOP_PROOF_MAX_AGE": 300,
     # Require server nonces (§8, §9), which Better Auth does not send; a
     # nonce stays valid for one to two of these periods, in seconds.

@@ -37,7 +37,7 @@ CACHE_CONTROL = "public, max-age=15, stale-while-revalidate=15, stale-if-error=8
 # Client-assertion algorithms Better Auth accepts (surface §2): every
 # asymmetric JWS algorithm, never an HMAC one.
 JWS_ALGS = list(ASYMMETRIC_ALGORITHM_NAMES)
-DPOP_ALGS = ["EdDSA", "ES256", "ES512", "PS256", "RS256"]
+DPOP_ALGS = ["EdDSA", "ES256", "ES512", "PS256", "RS256", "Ed25519"]
 BASE_CLAIMS = ["sub", "iss", "aud", "exp", "iat", "sid", "scope", "azp"]
 SCOPE_CLAIMS = {
     "profile": ["name", "picture", "given_name", "family_name"],

@@ -26,6 +26,7 @@ import jwt
 from jwt.exceptions import InvalidTokenError, PyJWKError
 
 from .. import clock
+from ..keys.jws import public_key, same_family
 from ..outbound import fetch
 
 logger = logging.getLogger(__name__)
@@ -40,9 +41,9 @@ __all__ = [
     "verify_id_token",
 ]
 
-# Signature algorithms a public key can verify (RFC 7518 §3.1, RFC 8037 §3.1),
-# in the order metadata documents list them. HS* verify with a shared secret,
-# so a JWKS (public) key must never be used as an HMAC key.
+# Signature algorithms a public key can verify (RFC 7518 §3.1, RFC 8037 §3.1,
+# RFC 9864 §2.2), in the order metadata documents list them. HS* verify with a
+# shared secret, so a JWKS (public) key must never be used as an HMAC key.
 ASYMMETRIC_ALGORITHM_NAMES = (
     "RS256",
     "RS384",
@@ -54,6 +55,7 @@ ASYMMETRIC_ALGORITHM_NAMES = (
     "ES384",
     "ES512",
     "EdDSA",
+    "Ed25519",
 )
 ASYMMETRIC_ALGORITHMS = frozenset(ASYMMETRIC_ALGORITHM_NAMES)
 CLOCK_TOLERANCE = 30  # seconds, as openid-client and Better Auth allow
@@ -131,7 +133,7 @@ def _select(keys: Iterable[Mapping[str, Any]], kid: str | None, alg: str) -> Any
         k
         for k in keys
         if k.get("use") in (None, "sig")
-        and (k.get("alg") in (None, alg))
+        and same_family(k.get("alg"), alg)
         and (kid is None or k.get("kid") == kid)
     ]
     # Without a kid, only an unambiguous key set is acceptable.
@@ -182,7 +184,7 @@ def verify_id_token(
         raise IdTokenError("kid is not a string")
     jwk = (cache or jwks_cache).find(policy.jwks_uri, kid, alg)
     try:
-        key = jwt.PyJWK(jwk, algorithm=alg).key
+        key = public_key(jwk, alg)
     except (PyJWKError, InvalidTokenError, ValueError, TypeError):
         raise IdTokenError("published key does not fit the algorithm") from None
     try:

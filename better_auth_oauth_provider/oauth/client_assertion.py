@@ -32,6 +32,7 @@ from typing import Any
 import jwt
 
 from better_auth import clock
+from better_auth.keys.jws import public_key, same_family
 from better_auth.storage.replay import first_use
 
 from .. import capabilities
@@ -94,7 +95,7 @@ def _usable(jwk: Any, kid: Any, alg: str) -> bool:
         return False
     if kid is not None and jwk.get("kid") != kid:
         return False
-    if jwk.get("alg") not in (None, alg) or jwk.get("use") not in (None, "sig"):
+    if not same_family(jwk.get("alg"), alg) or jwk.get("use") not in (None, "sig"):
         return False
     if jwk.get("kty") not in ("RSA", "EC", "OKP"):
         return False
@@ -108,7 +109,7 @@ def _candidates(keys: Mapping[str, Any], kid: Any, alg: str) -> Iterator[Any]:
         if not _usable(jwk, kid, alg):
             continue
         try:
-            yield jwt.PyJWK(dict(jwk), algorithm=alg)
+            yield public_key(dict(jwk), alg)
         except (jwt.PyJWTError, ValueError, TypeError, KeyError):
             continue
 

@@ -36,6 +36,8 @@ from urllib.parse import unquote, urlsplit
 
 import jwt
 
+from better_auth.keys.jws import public_key
+
 __all__ = [
     "DEFAULT_ALGORITHMS",
     "DPoPProofError",
@@ -48,7 +50,8 @@ __all__ = [
     "normalize_htu",
 ]
 
-DEFAULT_ALGORITHMS = ("EdDSA", "ES256", "ES512", "PS256", "RS256")
+# RFC 9864's Ed25519 next to EdDSA: clients on current JOSE libraries send it.
+DEFAULT_ALGORITHMS = ("EdDSA", "ES256", "ES512", "PS256", "RS256", "Ed25519")
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 # RFC 7638 §3.2: the required members of each key type, in lexicographic order.
 THUMBPRINT_MEMBERS = {
@@ -191,7 +194,7 @@ def _key(header: Mapping[str, Any], algorithms: Sequence[str]) -> tuple[Any, str
     if PRIVATE_MEMBERS & jwk.keys():
         raise DPoPProofError("DPoP proof jwk must not contain private key members")
     try:
-        key = jwt.PyJWK(jwk, algorithm=alg).key
+        key = public_key(jwk, alg)
     except (jwt.PyJWTError, ValueError, TypeError, KeyError):
         raise DPoPProofError("DPoP proof jwk cannot be used with its alg") from None
     return key, alg

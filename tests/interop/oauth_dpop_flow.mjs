@@ -4,7 +4,7 @@
 //   node oauth_dpop_flow.mjs <baseURL> <configFile>
 //
 // <configFile> (JSON): {client_id, client_secret, redirect_uri, login_page,
-//   user: {email, password, name}}; the client is a confidential client_secret_basic
+//   user: {email, password, name}, dpop_alg (default ES256)}; the client is a confidential client_secret_basic
 //   client registered with dpop_bound_access_tokens that skips consent.
 //
 // Flow: discovery (dpop_signing_alg_values_supported) -> sign-up -> authorize with
@@ -40,6 +40,9 @@ async function refused(name, error, body) {
 }
 
 const SCOPE = "openid profile email offline_access";
+// The proof key's algorithm: ES256, or Ed25519 (RFC 9864), openid-client's name
+// for an Ed25519 key.
+const DPOP_ALG = cfg.dpop_alg ?? "ES256";
 const state = {};
 
 try {
@@ -52,8 +55,8 @@ try {
       { execute: [oidc.allowInsecureRequests] },
     );
     const algs = state.config.serverMetadata().dpop_signing_alg_values_supported;
-    expect(Array.isArray(algs) && algs.includes("ES256"), `dpop_signing_alg_values_supported ${algs}`);
-    state.keys = await oidc.randomDPoPKeyPair("ES256");
+    expect(Array.isArray(algs) && algs.includes(DPOP_ALG), `dpop_signing_alg_values_supported ${algs}`);
+    state.keys = await oidc.randomDPoPKeyPair(DPOP_ALG);
     state.dpop = oidc.getDPoPHandle(state.config, state.keys);
     state.jkt = await state.dpop.calculateThumbprint();
     return { algs };

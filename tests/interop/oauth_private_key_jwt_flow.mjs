@@ -17,8 +17,8 @@
 // registered refused (401 invalid_client).
 //
 // openid-client signs an Ed25519 key with the RFC 9864 name `Ed25519`; `eddsa_header` asks
-// it (through its `modifyAssertion` hook) to use the polymorphic `EdDSA` of RFC 8037 that
-// the provider advertises.
+// it (through its `modifyAssertion` hook) for the polymorphic `EdDSA` of RFC 8037 instead.
+// The provider advertises and accepts both.
 import { randomBytes } from "node:crypto";
 import * as oidc from "openid-client";
 import { importJWK, generateKeyPair } from "jose";
@@ -51,7 +51,7 @@ try {
     );
     const meta = state.config.serverMetadata();
     expect(meta.issuer === ISSUER, `issuer ${meta.issuer}`);
-    const alg = cfg.eddsa_header ? "EdDSA" : keyAlg;
+    const alg = cfg.eddsa_header || keyAlg !== "EdDSA" ? keyAlg : "Ed25519";
     for (const endpoint of ["token", "introspection", "revocation"]) {
       const methods = meta[`${endpoint}_endpoint_auth_methods_supported`];
       expect(methods?.includes("private_key_jwt"), `${endpoint}: private_key_jwt not advertised`);

@@ -1,6 +1,6 @@
 """openid-client (npm, v6, pinned) using DPoP-bound tokens (RFC 9449).
 
-``oauth_dpop_flow.mjs`` generates an ES256 key pair, authorizes with
+``oauth_dpop_flow.mjs`` generates an ES256 (or Ed25519) key pair, authorizes with
 ``dpop_jkt`` (§10), redeems the code and refreshes with proofs (§5),
 calls UserInfo with the ``DPoP`` scheme (§7) and checks the refusals: a
 bound token on the Bearer scheme, a refresh without a proof or with
@@ -47,7 +47,16 @@ def fresh_keys() -> Iterator[None]:
     reset_cache()
 
 
-@pytest.mark.parametrize("nonces", [False, True], ids=["no-nonce", "server-nonce"])
+@pytest.mark.parametrize(
+    ("nonces", "alg"),
+    [
+        pytest.param(False, "ES256", id="no-nonce"),
+        pytest.param(True, "ES256", id="server-nonce"),
+        # An Ed25519 key: openid-client names the proof's alg Ed25519, as
+        # RFC 9864 §2.2 does.
+        pytest.param(False, "Ed25519", id="no-nonce-Ed25519"),
+    ],
+)
 def test_openid_client_dpop_bound_flow(
     auth_server: str,
     better_auth_settings: Callable[..., None],
@@ -55,6 +64,7 @@ def test_openid_client_dpop_bound_flow(
     fresh_keys: None,
     tmp_path: Path,
     nonces: bool,
+    alg: str,
 ) -> None:
     """Every step passes with openid-client's own DPoP support."""
     if not (NODE_MODULES / "openid-client").is_dir():
@@ -89,6 +99,7 @@ def test_openid_client_dpop_bound_flow(
         "client_secret": secret,
         "redirect_uri": REDIRECT_URI,
         "login_page": f"{auth_server}/login",
+        "dpop_alg": alg,
         "user": {
             "email": f"dpop-{run}@example.test",
             "password": f"pw-{secrets.token_urlsafe(12)}",

@@ -106,7 +106,7 @@ def key_pair(alg: str) -> tuple[dict[str, Any], dict[str, Any]]:
     if alg == "ES256":
         private: Any = ec.generate_private_key(ec.SECP256R1())
         algorithm: Any = ECAlgorithm
-    elif alg == "EdDSA":
+    elif alg in ("EdDSA", "Ed25519"):
         private = ed25519.Ed25519PrivateKey.generate()
         algorithm = OKPAlgorithm
     else:
@@ -170,12 +170,16 @@ def _register(public_jwk: dict[str, Any], jwks_uri: str | None) -> str:
 
 
 @pytest.mark.parametrize(
-    ("alg", "source"),
+    ("alg", "source", "eddsa_header"),
     [
-        pytest.param("ES256", "jwks", id="ES256-jwks"),
-        pytest.param("RS256", "jwks_uri", id="RS256-jwks_uri"),
-        pytest.param("PS256", "jwks", id="PS256-jwks"),
-        pytest.param("EdDSA", "jwks_uri", id="EdDSA-jwks_uri"),
+        pytest.param("ES256", "jwks", False, id="ES256-jwks"),
+        pytest.param("RS256", "jwks_uri", False, id="RS256-jwks_uri"),
+        pytest.param("PS256", "jwks", False, id="PS256-jwks"),
+        pytest.param("EdDSA", "jwks_uri", True, id="EdDSA-jwks_uri"),
+        # openid-client's own header for an Ed25519 key: RFC 9864's name,
+        # with a key published as Ed25519 and as EdDSA (RFC 8037).
+        pytest.param("Ed25519", "jwks", False, id="Ed25519-jwks"),
+        pytest.param("EdDSA", "jwks", False, id="EdDSA-key-Ed25519-header"),
     ],
 )
 def test_openid_client_authenticates_with_private_key_jwt(
@@ -184,6 +188,7 @@ def test_openid_client_authenticates_with_private_key_jwt(
     tmp_path: Path,
     alg: str,
     source: str,
+    eddsa_header: bool,
 ) -> None:
     """RFC 7523 §2.2 / §3: openid-client's assertions authenticate the client
     at the token, introspection and revocation endpoints; a reused ``jti``
@@ -200,7 +205,7 @@ def test_openid_client_authenticates_with_private_key_jwt(
         config = {
             "client_id": client_id,
             "private_jwk": private,
-            "eddsa_header": alg == "EdDSA",
+            "eddsa_header": eddsa_header,
             "redirect_uri": REDIRECT_URI,
             "scope": SCOPE,
             "login_page": f"{provider}/login",

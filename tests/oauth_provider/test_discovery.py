@@ -21,6 +21,14 @@ ENDPOINT_KEYS = {
 # Advertised by Better Auth for features this server does not implement (yet);
 # discovery must not claim them (case A.21, RFC 8414 §2).
 UNIMPLEMENTED_KEYS: set[str] = set()
+# Lists of algorithms this server verifies: Better Auth's, and RFC 9864's
+# fully-specified Ed25519 (a peer on a current JOSE library sends it).
+VERIFIED_ALG_KEYS = {
+    "token_endpoint_auth_signing_alg_values_supported",
+    "introspection_endpoint_auth_signing_alg_values_supported",
+    "revocation_endpoint_auth_signing_alg_values_supported",
+    "dpop_signing_alg_values_supported",
+}
 ORACLE_ISSUER = "http://127.0.0.1:3100/api/auth"
 ISSUER = "http://testserver/api/auth"
 
@@ -56,7 +64,9 @@ def test_rfc8414_metadata_matches_better_auth_where_implemented(
     ``registration_endpoint`` appears only when dynamic registration is
     enabled, ``none`` is listed among revocation methods
     (RFC 7009 §2.1: public clients revoke with their client_id), and
-    ``select_account`` is only a prompt value with a SELECT_ACCOUNT_PAGE.
+    ``select_account`` is only a prompt value with a SELECT_ACCOUNT_PAGE,
+    and the algorithms of signatures this server verifies add RFC 9864's
+    ``Ed25519``.
     """
     recorded = transcript_case(case)
     response = api.get(recorded["request"]["path"].removeprefix("/api/auth"))
@@ -80,6 +90,9 @@ def test_rfc8414_metadata_matches_better_auth_where_implemented(
         elif key in ("introspection_endpoint_auth_methods_supported",):
             if key in ours:
                 assert ours[key] == value
+        elif key in VERIFIED_ALG_KEYS:
+            if key in ours:
+                assert ours[key] == [*value, "Ed25519"], key
         else:
             assert ours[key] == value, key
     assert set(ours) <= set(expected)
@@ -190,6 +203,7 @@ def test_declared_capabilities_are_advertised(api: Any) -> None:
         "ES512",
         "PS256",
         "RS256",
+        "Ed25519",
     ]
 
 

@@ -37,7 +37,7 @@ from tests.oauth_provider.test_resources import API, link
 from tests.oauth_provider.test_rfc9449_dpop_proofs import Holder
 from tests.oauth_provider.test_token import login_tokens
 
-ALGS = 'algs="EdDSA ES256 ES512 PS256 RS256"'
+ALGS = 'algs="EdDSA ES256 ES512 PS256 RS256 Ed25519"'
 API_URL = "http://testserver/api/a/items"
 API_A = "http://testserver/api/a"
 

@@ -480,6 +480,7 @@ def test_discovery_advertises_the_configured_algorithms(
         "ES512",
         "PS256",
         "RS256",
+        "Ed25519",
     ]
     oauth_settings(DPOP_SIGNING_ALGORITHMS=["ES256"])
     doc = api.get("/.well-known/openid-configuration").json()

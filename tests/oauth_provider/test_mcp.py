@@ -47,7 +47,7 @@ SCOPES = ["openid", "profile", "email", "offline_access", "mcp:tools", "mcp:admi
 MCP = mcp_protected_resource(MCP_URL, scopes=["mcp:tools"], name="Test MCP server")
 
 
-DPOP_ALGS = ["EdDSA", "ES256", "ES512", "PS256", "RS256"]
+DPOP_ALGS = ["EdDSA", "ES256", "ES512", "PS256", "RS256", "Ed25519"]
 
 
 def _jsonrpc(request: HttpRequest) -> JsonResponse:

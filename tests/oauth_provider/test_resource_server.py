@@ -351,6 +351,7 @@ def test_protected_resource_metadata(db: None) -> None:
             "ES512",
             "PS256",
             "RS256",
+            "Ed25519",
         ],
         "dpop_bound_access_tokens_required": True,
     }

@@ -21,6 +21,7 @@ import jwt
 import requests
 from jwt.exceptions import InvalidTokenError, PyJWKError
 
+from better_auth.keys.jws import public_key
 from better_auth.outbound import OutboundURLRefused
 from better_auth.security.origins import origin_of
 from better_auth.social.id_token import ASYMMETRIC_ALGORITHMS, IdTokenError, JWKSCache
@@ -108,7 +109,7 @@ def verify(
     if audience is None:
         audience = issuer
     try:
-        key = jwt.PyJWK(dict(jwk), algorithm=alg).key
+        key = public_key(dict(jwk), alg)
         claims = jwt.decode(
             token,
             key,

@@ -87,6 +87,13 @@ STAND_INS: dict[str, set[str]] = {}
 # Advertised by Better Auth for features not implemented here; discovery
 # omits them (docs/oauth-provider.md "Deviations from Better Auth").
 UNIMPLEMENTED_METADATA: tuple[str, ...] = ()
+# The algorithm lists of signatures this server verifies (not those it makes).
+VERIFIED_ALG_KEYS = (
+    "token_endpoint_auth_signing_alg_values_supported",
+    "introspection_endpoint_auth_signing_alg_values_supported",
+    "revocation_endpoint_auth_signing_alg_values_supported",
+    "dpop_signing_alg_values_supported",
+)
 
 
 def _truthful_discovery(body: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +109,11 @@ def _truthful_discovery(body: dict[str, Any]) -> dict[str, Any]:
     out["prompt_values_supported"] = [
         p for p in body["prompt_values_supported"] if p != "select_account"
     ]
+    # RFC 9864 §2.2: signatures named with the fully-specified Ed25519 are
+    # verified too, wherever EdDSA is.
+    for key in VERIFIED_ALG_KEYS:
+        if key in out:
+            out[key] = [*out[key], "Ed25519"]
     return out
 
 
