@@ -6,6 +6,10 @@
   before validation; returning anything answers the request with it.
 - An *after-hook* ``hook(ctx, result) -> result | None`` may replace the result
   (a dict, a ``JSON``/``Redirect``, or an ``APIError``).
+- *Route headers* are set on every response the API gives for a route, the
+  router's own refusals included (a body too large, not form-encoded, not
+  UTF-8), which no endpoint code sees: RFC 6749 §5.1 wants ``no-store`` on
+  every answer of a credential endpoint.
 
 Projects list hooks in ``BETTER_AUTH["HOOKS"]``; plugins call ``register_*``.
 """
@@ -31,6 +35,8 @@ __all__ = [
     "register_after_hook",
     "register_before_hook",
     "register_request_check",
+    "register_route_headers",
+    "route_headers",
     "request_checks",
     "validate_user_info",
 ]
@@ -40,6 +46,7 @@ RequestCheck = Callable[[HttpRequest, str], HttpResponse | None]
 _request_checks: list[RequestCheck] = []
 _before: list[Callable[..., Any]] = []
 _after: list[Callable[..., Any]] = []
+_route_headers: dict[str, dict[str, str]] = {}
 
 _SOURCE_MISSING = "validation_source_missing"
 
@@ -48,6 +55,18 @@ def register_request_check(check: RequestCheck) -> None:
     """Add a plugin check run on every auth API request, before routing."""
     if check not in _request_checks:
         _request_checks.append(check)
+
+
+def register_route_headers(headers: Mapping[str, str], *routes: str) -> None:
+    """Set ``headers`` on every response for ``routes`` (paths under the base
+    path, such as ``/oauth2/token``); a header the response has already set
+    is kept."""
+    for route in routes:
+        _route_headers.setdefault(route, {}).update(headers)
+
+
+def route_headers(route: str) -> Mapping[str, str]:
+    return _route_headers.get(route, {})
 
 
 def register_before_hook(hook: Callable[..., Any]) -> None:

@@ -41,6 +41,13 @@ def dispatch(request: HttpRequest, path: str = "") -> HttpResponse:
     route = "/" + path
     if not path or "//" in route:
         return empty_response(404)
+    response = _dispatch(request, route)
+    for name, value in hooks.route_headers(route).items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _dispatch(request: HttpRequest, route: str) -> HttpResponse:
     try:
         if route in auth_settings.DISABLED_PATHS:
             # A plain-text Response, so Node labels it with its default type.

@@ -9,9 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from better_auth.api.context import Context
 from better_auth.api.router import error_response
 from better_auth.errors import APIError
-from better_auth.hooks import register_request_check
+from better_auth.hooks import register_request_check, register_route_headers
 
 from ..conf import hook
+from ..errors import NO_STORE_HEADERS
 from ..oauth.form_params import FORM_TYPE
 
 __all__ = [
@@ -71,8 +72,15 @@ def _refuse_other_media(request: HttpRequest, path: str) -> HttpResponse | None:
     return error_response(unsupported_media_type(request))
 
 
-def form_only(*paths: str) -> None:
+def form_only(*paths: str, no_store: bool = False) -> None:
     """Make the endpoints at ``paths`` accept form-encoded bodies only
-    (RFC 6749 §3.2, RFC 7009 §2.1, RFC 7662 §2.1)."""
+    (RFC 6749 §3.2, RFC 7009 §2.1, RFC 7662 §2.1).
+
+    With ``no_store`` their every answer is ``no-store`` (RFC 6749 §5.1 for
+    the token endpoint), the router's own refusals of a body (too large,
+    not form-encoded, not UTF-8) included.
+    """
     _FORM_ONLY.update(paths)
     register_request_check(_refuse_other_media)
+    if no_store:
+        register_route_headers(NO_STORE_HEADERS, *paths)

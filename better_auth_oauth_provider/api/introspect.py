@@ -19,7 +19,7 @@ from ._common import form_only
 
 __all__: list[str] = []
 
-form_only("/oauth2/introspect")
+form_only("/oauth2/introspect", no_store=True)
 
 
 @endpoint("/oauth2/introspect", "POST", allow_form=True)

@@ -174,7 +174,7 @@ def _grant(
     )
 
 
-form_only("/oauth2/token")
+form_only("/oauth2/token", no_store=True)
 
 
 @endpoint("/oauth2/token", "POST", allow_form=True)

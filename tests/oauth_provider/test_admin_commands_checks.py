@@ -150,6 +150,30 @@ def test_create_oauth_client_command_refuses_bad_metadata() -> None:
         call_command("create_oauth_client", "--json", "{", stdout=StringIO())
 
 
+def test_create_oauth_client_command_refuses_user_scopes_for_m2m() -> None:
+    """The client_credentials grant never gives scopes that describe a user
+    (RFC 6749 §4.4: the client acts for itself), so asking for one is an
+    error at creation, not at the first token request; nothing is stored."""
+    from oauth2_provider.models import get_application_model
+
+    before = get_application_model().objects.count()
+    with pytest.raises(CommandError, match="email, openid: scopes that describe"):
+        call_command(
+            "create_oauth_client",
+            "--json",
+            '{"redirect_uris": ["https://app.example.test/cb"],'
+            ' "grant_types": ["client_credentials"]}',
+            "--client-credentials-scope",
+            "read",
+            "--client-credentials-scope",
+            "openid",
+            "--client-credentials-scope",
+            "email",
+            stdout=StringIO(),
+        )
+    assert get_application_model().objects.count() == before
+
+
 def test_seed_demo_client_is_idempotent() -> None:
     first, second = StringIO(), StringIO()
     call_command("seed_demo_client", stdout=first)

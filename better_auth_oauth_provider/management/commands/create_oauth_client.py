@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...errors import OAuthError
 from ...services.clients import client_json, create_client
+from ...services.grants import IDENTITY_SCOPES
 
 __all__ = ["Command"]
 
@@ -60,6 +61,16 @@ class Command(BaseCommand):
             metadata = json.loads(raw)
         except ValueError as error:
             raise CommandError(f"--json is not valid JSON: {error}") from None
+        identity = sorted(
+            set(options.get("client_credentials_scopes") or []) & IDENTITY_SCOPES
+        )
+        if identity:
+            # The grant never gives them (they describe a user): refusing
+            # here beats a client that fails at its first token request.
+            raise CommandError(
+                f"--client-credentials-scope {', '.join(identity)}: scopes that "
+                "describe a user are never granted to client_credentials"
+            )
         owner = None
         if options.get("owner"):
             try:

@@ -187,6 +187,10 @@ DEVIATIONS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = 
         "no-store on every token endpoint answer, errors included",
         _no_store,
     ),
+    "A/token-json-body": (
+        "no-store on every token endpoint answer, the 415 included",
+        _no_store,
+    ),
     "A/token-wrong-code-verifier": (
         "RFC 7636 §4.6: a wrong PKCE verifier is 400 invalid_grant",
         _rfc7636_invalid_grant,
