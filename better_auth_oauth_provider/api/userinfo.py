@@ -57,7 +57,13 @@ def _presented(request: HttpRequest) -> tuple[str, str]:
     if body_token:
         return "bearer", body_token
     if not header:
-        raise InvalidRequest("access token not found", status=401)
+        # RFC 6750 §3.1: a request without credentials still learns the
+        # scheme (RFC 9110 §15.5.2); the body is Better Auth's.
+        raise InvalidRequest(
+            "access token not found",
+            status=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     scheme, _, value = header.partition(" ")
     if not value.strip():
         return "", scheme

@@ -12,7 +12,9 @@ Error semantics are Better Auth's ``extractClientCredentials`` /
 ``validateClientCredentials`` (oauth-provider surface §1.6): an attempt
 through the Authorization header fails with 401 and ``WWW-Authenticate:
 Basic`` (RFC 6749 §5.2), other attempts with 400; no credentials at all is
-401 ``invalid_client`` "missing required credentials" without a challenge.
+401 ``invalid_client`` "missing required credentials". Better Auth sends
+that 401 without a challenge; here it carries ``WWW-Authenticate: Basic``,
+since every 401 must name a scheme the client can answer (RFC 9110 §15.5.2).
 """
 
 from __future__ import annotations
@@ -65,6 +67,12 @@ CREDENTIAL_FIELDS = (
     "client_assertion_type",
 )
 MISSING_CREDENTIALS = "missing required credentials"
+
+
+def _missing_credentials() -> InvalidClient:
+    return InvalidClient(
+        MISSING_CREDENTIALS, status=401, headers={"WWW-Authenticate": "Basic"}
+    )
 
 
 @dataclass
@@ -182,11 +190,11 @@ def _presented(request: HttpRequest, values: Mapping[str, list[str]]) -> _Presen
         return _from_header(header, body_id)
     if body_secret is not None:
         if body_id is None:
-            raise InvalidClient(MISSING_CREDENTIALS, status=401)
+            raise _missing_credentials()
         return _Presented(body_id, body_secret, "client_secret_post")
     if body_id is not None:
         return _Presented(body_id, None, "none")
-    raise InvalidClient(MISSING_CREDENTIALS, status=401)
+    raise _missing_credentials()
 
 
 def _audiences(request: HttpRequest) -> list[str]:
@@ -299,11 +307,11 @@ def authenticate_client(
     extended = _extension_client(request, values)
     if extended is not None:
         if require_credentials and extended.method == "none":
-            raise InvalidClient(MISSING_CREDENTIALS, status=401)
+            raise _missing_credentials()
         return extended
     presented = _presented(request, values)
     if require_credentials and presented.method == "none":
-        raise InvalidClient(MISSING_CREDENTIALS, status=401)
+        raise _missing_credentials()
     if known is not None and known.client_id == presented.client_id:
         application = known
     elif (

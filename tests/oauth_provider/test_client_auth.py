@@ -79,15 +79,16 @@ def test_public_client_with_client_id_only(native_client: Any) -> None:
     assert result.method == "none" and result.is_public
 
 
-def test_missing_credentials_is_401_without_challenge() -> None:
-    """Transcript A/introspect-no-client-auth."""
+def test_missing_credentials_is_401_with_a_basic_challenge() -> None:
+    """Transcript A/introspect-no-client-auth, with the challenge every 401
+    carries (RFC 9110 §15.5.2; Better Auth's has none)."""
     error = failure(token_request([("token", "x")]))
     assert (error.status, error.error, error.description) == (
         401,
         "invalid_client",
         "missing required credentials",
     )
-    assert "WWW-Authenticate" not in error.headers
+    assert error.headers["WWW-Authenticate"] == "Basic"
     assert error.headers["Cache-Control"] == "no-store"
 
 
@@ -100,6 +101,7 @@ def test_public_client_refused_where_credentials_are_required(
         token_request([("client_id", app.client_id)]), require_credentials=True
     )
     assert error.status == 401 and error.description == "missing required credentials"
+    assert error.headers["WWW-Authenticate"] == "Basic"
 
 
 @pytest.mark.parametrize(

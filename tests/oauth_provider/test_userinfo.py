@@ -111,7 +111,9 @@ def test_form_body_transport(rp: Any) -> None:
 def test_missing_token(signed_in_api: Any) -> None:
     """Transcripts A/userinfo-no-token and A/userinfo-session-cookie-only.
 
-    A session cookie is not an access token.
+    A session cookie is not an access token. The 401 names the Bearer
+    scheme, without an error code (RFC 6750 §3.1); Better Auth's has no
+    challenge.
     """
     expected = {
         "error": "invalid_request",
@@ -120,7 +122,7 @@ def test_missing_token(signed_in_api: Any) -> None:
     for response in (_get(), signed_in_api.client.get(BASE + "/oauth2/userinfo")):
         assert response.status_code == 401
         assert response.json() == expected
-        assert "WWW-Authenticate" not in response
+        assert response["WWW-Authenticate"] == "Bearer"
         assert_no_store(response)
 
 

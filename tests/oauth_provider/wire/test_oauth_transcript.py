@@ -146,6 +146,15 @@ def _rfc7636_invalid_grant(response: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _basic_challenge(response: dict[str, Any]) -> dict[str, Any]:
+    """RFC 9110 §15.5.2: a 401 carries a challenge, here for the client's
+    Basic credentials (RFC 6749 §2.3.1)."""
+    return {
+        **response,
+        "headers": {**response["headers"], "www-authenticate": "Basic"},
+    }
+
+
 def _bearer_challenge(response: dict[str, Any]) -> dict[str, Any]:
     """RFC 6750 §3.1: the 401 names the scheme and the error."""
     description = response["body"]["error_description"]
@@ -186,6 +195,23 @@ DEVIATIONS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = 
     "A/token-missing-grant": (
         "no-store on every token endpoint answer, errors included",
         _no_store,
+    ),
+    "A/introspect-no-client-auth": (
+        "a 401 names the scheme to answer",
+        _basic_challenge,
+    ),
+    "A/revoke-no-client-auth": ("a 401 names the scheme to answer", _basic_challenge),
+    "B/introspect-public-client": (
+        "a 401 names the scheme to answer",
+        _basic_challenge,
+    ),
+    "A/userinfo-no-token": (
+        "a 401 names the scheme to answer",
+        lambda r: {**r, "headers": {**r["headers"], "www-authenticate": "Bearer"}},
+    ),
+    "A/userinfo-session-cookie-only": (
+        "a 401 names the scheme to answer",
+        lambda r: {**r, "headers": {**r["headers"], "www-authenticate": "Bearer"}},
     ),
     "A/token-json-body": (
         "no-store on every token endpoint answer, the 415 included",
