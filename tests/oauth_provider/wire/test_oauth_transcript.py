@@ -146,13 +146,16 @@ def _rfc7636_invalid_grant(response: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _basic_challenge(response: dict[str, Any]) -> dict[str, Any]:
-    """RFC 9110 §15.5.2: a 401 carries a challenge, here for the client's
-    Basic credentials (RFC 6749 §2.3.1)."""
-    return {
-        **response,
-        "headers": {**response["headers"], "www-authenticate": "Basic"},
-    }
+def _challenge(scheme: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """RFC 9110 §15.5.2: a 401 carries a challenge; ``Basic`` for the
+    client's credentials (RFC 6749 §2.3.1), ``Bearer`` without an error code
+    for a request that sent no token (RFC 6750 §3.1)."""
+
+    def rewrite(response: dict[str, Any]) -> dict[str, Any]:
+        headers = {**response["headers"], "www-authenticate": scheme}
+        return {**response, "headers": headers}
+
+    return rewrite
 
 
 def _bearer_challenge(response: dict[str, Any]) -> dict[str, Any]:
@@ -198,20 +201,23 @@ DEVIATIONS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = 
     ),
     "A/introspect-no-client-auth": (
         "a 401 names the scheme to answer",
-        _basic_challenge,
+        _challenge("Basic"),
     ),
-    "A/revoke-no-client-auth": ("a 401 names the scheme to answer", _basic_challenge),
+    "A/revoke-no-client-auth": (
+        "a 401 names the scheme to answer",
+        _challenge("Basic"),
+    ),
     "B/introspect-public-client": (
         "a 401 names the scheme to answer",
-        _basic_challenge,
+        _challenge("Basic"),
     ),
     "A/userinfo-no-token": (
         "a 401 names the scheme to answer",
-        lambda r: {**r, "headers": {**r["headers"], "www-authenticate": "Bearer"}},
+        _challenge("Bearer"),
     ),
     "A/userinfo-session-cookie-only": (
         "a 401 names the scheme to answer",
-        lambda r: {**r, "headers": {**r["headers"], "www-authenticate": "Bearer"}},
+        _challenge("Bearer"),
     ),
     "A/token-json-body": (
         "no-store on every token endpoint answer, the 415 included",
