@@ -21,7 +21,7 @@ from oauth2_provider.models import get_access_token_model
 from better_auth_oauth_provider.models import ClientProfile
 from better_auth_oauth_provider.services import client_cache
 from better_auth_oauth_provider.services.client_secrets import rotate_secret
-from tests.oauth_provider.test_token import post_form
+from tests.oauth_provider.test_token import client_credentials
 
 pytestmark = pytest.mark.django_db
 
@@ -45,12 +45,7 @@ def warm(m2m_client: tuple[Any, str]) -> tuple[Any, str]:
     return app, secret
 
 
-def _token(client_id: str, secret: str, **form: str) -> Any:
-    return post_form(
-        "/oauth2/token",
-        {"grant_type": "client_credentials", **form},
-        auth=(client_id, secret),
-    )
+_token = client_credentials
 
 
 def test_warm_request_is_one_guarded_statement(warm: tuple[Any, str]) -> None:

@@ -45,7 +45,7 @@ from tests.oauth_provider.test_dpop_tokens import make_proof
 from tests.oauth_provider.test_private_key_jwt import Key, jwk_set
 from tests.oauth_provider.test_resources import API, link
 from tests.oauth_provider.test_rfc9449_dpop_proofs import Holder
-from tests.oauth_provider.test_token import post_form
+from tests.oauth_provider.test_token import client_credentials, post_form
 
 AccessToken = get_access_token_model()
 Application = get_application_model()
@@ -84,13 +84,7 @@ def _m2m(factory: Callable[..., Any], **extra: Any) -> tuple[Any, str]:
     return factory(**metadata)
 
 
-def _cc(client_id: str, secret: str | None, **form: str) -> Any:
-    """client_credentials with ``client_secret_basic`` (RFC 6749 §2.3.1)."""
-    return post_form(
-        "/oauth2/token",
-        {"grant_type": "client_credentials", **form},
-        auth=(client_id, secret),
-    )
+_cc = client_credentials
 
 
 def _cc_post(client_id: str, secret: str | None, **form: str) -> Any:
@@ -661,12 +655,7 @@ def test_dpop_request_bypasses_the_memory(m2m_client: tuple[Any, str]) -> None:
     _warm(app, secret)
     holder = Holder()
     with CaptureQueriesContext(connection) as captured:
-        response = post_form(
-            "/oauth2/token",
-            {"grant_type": "client_credentials"},
-            auth=(app.client_id, secret),
-            headers={"DPoP": make_proof(holder)},
-        )
+        response = _cc(app.client_id, secret, headers={"DPoP": make_proof(holder)})
     assert response.status_code == 200, response.content
     assert response.json()["token_type"] == "DPoP"
     assert not _guarded_statements(captured)

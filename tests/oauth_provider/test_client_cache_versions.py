@@ -36,7 +36,7 @@ from better_auth_oauth_provider.services.client_secrets import (
     hash_client_secret,
     rotate_secret,
 )
-from tests.oauth_provider.test_token import post_form
+from tests.oauth_provider.test_token import client_credentials
 
 AccessToken = get_access_token_model()
 Application = get_application_model()
@@ -72,13 +72,7 @@ def _postgres_and_empty_memory() -> Iterator[None]:
 # --- helpers ---------------------------------------------------------------------
 
 
-def _cc(client_id: str, secret: str, **form: str) -> Any:
-    """client_credentials with ``client_secret_basic`` (RFC 6749 §2.3.1)."""
-    return post_form(
-        "/oauth2/token",
-        {"grant_type": "client_credentials", **form},
-        auth=(client_id, secret),
-    )
+_cc = client_credentials
 
 
 PROBES: dict[str, Probe] = {

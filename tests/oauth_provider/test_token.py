@@ -145,6 +145,22 @@ def refresh(
     )
 
 
+def client_credentials(
+    client_id: str,
+    secret: str | None,
+    *,
+    headers: dict[str, str] | None = None,
+    **form: str,
+) -> Any:
+    """client_credentials with ``client_secret_basic`` (RFC 6749 §4.4.2)."""
+    return post_form(
+        "/oauth2/token",
+        {"grant_type": "client_credentials", **form},
+        auth=(client_id, secret),
+        headers=headers,
+    )
+
+
 def introspect(app: Any, secret: str | None, token: str, **extra: str) -> Any:
     return post_form(
         "/oauth2/introspect", {"token": token, **extra}, auth=(app.client_id, secret)
